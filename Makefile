@@ -1,0 +1,47 @@
+# cvdw-elt: `make demo` runs the whole chain on simulated data; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export DO_NOT_TRACK := 1
+export RUNTIME__DLTHUB_TELEMETRY := false
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo load test lint bench warehouse-start warehouse-status warehouse-stop simulator
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install the project with its dev tools
+
+demo: install ## embedded Postgres + CVDW simulator + load into raw
+	$(PY) -m pipelines.demo
+
+load: install ## python pipelines/cvdw.py with the configured CVDW (pass ARGS="--endpoints reservas")
+	$(PY) pipelines/cvdw.py $(ARGS)
+
+test: install ## the whole test suite (real Postgres, simulator, dlt)
+	$(PY) -m pytest $(ARGS)
+
+lint: install ## ruff on the Python code
+	$(PY) -m ruff check pipelines simulator tests bench
+
+bench: install ## benchmarks: pacing, incremental cost, large load vs COPY
+	$(PY) bench/bench_load.py
+
+warehouse-start: install ## start the embedded PostgreSQL (kept running)
+	$(PY) -m pipelines.warehouse start
+
+warehouse-status: install ## is the embedded PostgreSQL running?
+	$(PY) -m pipelines.warehouse status
+
+warehouse-stop: install ## stop the embedded PostgreSQL
+	$(PY) -m pipelines.warehouse stop
+
+simulator: install ## serve the CVDW simulator on 127.0.0.1:8765 until Ctrl+C
+	$(PY) -m simulator --port 8765

@@ -1,0 +1,251 @@
+"""Load CVDW into the Postgres schema ``raw``: every supported path, incrementally.
+
+    python pipelines/cvdw.py [--endpoints reservas,comissoes] [--full-refresh]
+                             [--start-date 2024-01-01] [--dry-run] [--pages-per-load 20]
+
+Configuration: ``[sources.cvdw]`` (subdomain or base_url, email, token, requests_per_minute) in
+``.dlt/config.toml`` / ``.dlt/secrets.toml`` or ``SOURCES__CVDW__*`` variables; the warehouse
+from the libpq ``PG*`` variables, or the embedded PostgreSQL when ``PGHOST`` is unset.
+Safe to schedule: it finishes what a killed run left pending, commits every few pages, and
+exits 0 only when every asked path loaded (1 when one failed, 2 on a configuration error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # run as a script: make `pipelines` importable
+    sys.path.insert(0, str(PROJECT_DIR))
+os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_DIR))  # find .dlt/ from any folder
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+import dlt  # noqa: E402
+
+from pipelines import warehouse  # noqa: E402
+from pipelines.cvdw_source import PathProgress, configure_schema, cvdw_source  # noqa: E402
+from pipelines.cvdw_source.client import (  # noqa: E402
+    ClientStats,
+    CVDWClient,
+    CVDWError,
+    FatalCVDWError,
+    Settings,
+)
+from pipelines.cvdw_source.endpoints import Endpoint, select  # noqa: E402
+
+logger = logging.getLogger("cvdw")
+
+DATASET = "raw"
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+class ConfigurationError(RuntimeError):
+    """Missing or invalid configuration; the message says how to fix it."""
+
+
+@dataclass
+class Options:
+    endpoints: list[Endpoint]
+    full_refresh: bool = False
+    start_date: str | None = None
+    dry_run: bool = False
+    pages_per_load: int = 20
+
+
+def read_settings() -> Settings:
+    """``[sources.cvdw]`` as dlt resolves it: toml files or ``SOURCES__CVDW__*`` variables."""
+
+    def value(key: str, secret: bool = False):
+        accessor = dlt.secrets if secret else dlt.config
+        return accessor.get(f"sources.cvdw.{key}")
+
+    base_url = value("base_url")
+    subdomain = value("subdomain")
+    email, token = value("email", secret=True), value("token", secret=True)
+    if not (base_url or subdomain) or not email or not token:
+        raise ConfigurationError(
+            "CVDW is not configured: set subdomain (or base_url), email and token under "
+            "[sources.cvdw] in .dlt/secrets.toml (see .dlt/example.secrets.toml) or as "
+            "SOURCES__CVDW__* variables; to try it on simulated data instead, run `make demo`"
+        )
+    settings = Settings(
+        base_url=base_url or f"https://{subdomain}.cvcrm.com.br/api/v1/cvdw",
+        email=str(email),
+        token=str(token),
+    )
+    for key in ("requests_per_minute", "rate_limit_window_seconds", "page_size",
+                "timeout_seconds", "max_retry_seconds", "backoff_seconds", "date_format"):
+        if (configured := value(key)) is not None:
+            kind = type(getattr(settings, key))
+            setattr(settings, key, kind(configured))
+    return settings
+
+
+def make_pipeline() -> dlt.Pipeline:
+    """The pipeline, with local working files kept apart for each warehouse.
+
+    dlt restores state from the destination, but a local working folder shared by two
+    warehouses would carry one's cursors into the other: hence one folder per address.
+    """
+    params = warehouse.connection_params()
+    base = Path(os.environ.get("CVDW_PIPELINES_DIR", PROJECT_DIR / ".dlt" / ".var"))
+    pipelines_dir = base / f"{params['host']}_{params['port']}_{params['dbname']}"
+    return dlt.pipeline(
+        pipeline_name="cvdw",
+        pipelines_dir=str(pipelines_dir),
+        destination=dlt.destinations.postgres(credentials=warehouse.connection_url()),
+        dataset_name=DATASET,
+    )
+
+
+def run(options: Options, settings: Settings) -> tuple[dict[str, PathProgress], ClientStats]:
+    """Load the asked paths, ``pages_per_load`` pages per committed load, until all are done."""
+    pipeline = make_pipeline()
+    if pipeline.has_pending_data:
+        logger.info("finishing the load left pending by an earlier run")
+        pipeline.load()
+    client = CVDWClient(settings)
+    progress: dict[str, PathProgress] = {}
+    remaining = list(options.endpoints)
+    first = True
+    try:
+        while remaining:
+            source = cvdw_source(client, remaining, progress, options.pages_per_load,
+                                 options.start_date if first else None)
+            configure_schema(source.schema)
+            refresh = "drop_resources" if first and options.full_refresh else None
+            pipeline.run(source, loader_file_format="csv", refresh=refresh)
+            first = False
+            remaining = [e for e in remaining
+                         if not progress[e.path].complete and not progress[e.path].error]
+    finally:
+        client.close()
+    return progress, client.stats
+
+
+def dry_run(options: Options, settings: Settings) -> None:
+    """Show what each path would request, and how many rows wait there, without loading."""
+    pipeline = make_pipeline()
+    pipeline.sync_destination()
+    resources = pipeline.state.get("sources", {}).get("cvdw", {}).get("resources", {})
+    client = CVDWClient(settings)
+    for endpoint in options.endpoints:
+        cursor = None if options.full_refresh else resources.get(endpoint.table, {}).get("cursor")
+        cursor = options.start_date or cursor
+        params = client.params(1, cursor, None)
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        page = client.get_page(endpoint.path, 1, since=cursor, page_size=1)
+        pages = -(-page.total_rows // settings.page_size)
+        print(f"{endpoint.path}: GET {client.url(endpoint.path)}?{query} -> "
+              f"{page.total_rows:,} rows from {cursor or 'the beginning'}, about {pages} pages")
+
+
+def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: float) -> str:
+    counts = _row_counts()
+    lines = [f"{'path':<30} {'table':<30} {'pages':>6} {'loaded':>8} {'rows in raw':>12}"]
+    for path, p in progress.items():
+        table = path.replace("/", "_")
+        status = f"  FAILED: {p.error}" if p.error else ""
+        lines.append(f"{path:<30} {table:<30} {p.pages:>6} {p.rows:>8,} "
+                     f"{counts.get(table, 0):>12,}{status}")
+    lines.append(f"{stats.requests} requests in {seconds:.1f} s, {stats.rate_limit_wait_seconds:.1f} s "
+                 f"waiting on the rate limit, {stats.rate_limited} answered 429, "
+                 f"{stats.retries} retried; loaded into {warehouse.describe()}, schema {DATASET}")
+    return "\n".join(lines)
+
+
+def _row_counts() -> dict[str, int]:
+    import psycopg2
+
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select relname, n_live_tup from pg_stat_user_tables where schemaname = %s",
+            (DATASET,),
+        )
+        tables = [name for name, _ in cur.fetchall() if not name.startswith("_dlt")]
+        counts = {}
+        for table in tables:
+            cur.execute(f'select count(*) from {DATASET}."{table}"')
+            counts[table] = cur.fetchone()[0]
+        return counts
+
+
+def parse_args(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--endpoints", help="comma-separated CVDW paths (default: all)")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="drop the asked paths' raw tables and cursors, then load them again")
+    parser.add_argument("--start-date", help="load rows changed since this date (YYYY-MM-DD)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="show what would be requested and how many rows wait; load nothing")
+    parser.add_argument("--pages-per-load", type=int, default=20,
+                        help="pages per committed load: what a crash can cost at most")
+    args = parser.parse_args(argv)
+    try:
+        endpoints = select(args.endpoints)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    start_date = _check_date(args.start_date) if args.start_date else None
+    return Options(endpoints, args.full_refresh, start_date, args.dry_run,
+                   max(1, args.pages_per_load))
+
+
+def _check_date(text: str) -> str:
+    from datetime import datetime
+
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            pass
+    raise ConfigurationError(f"--start-date '{text}' is not a date: use YYYY-MM-DD")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr)
+    started = time.monotonic()
+    try:
+        options = parse_args(sys.argv[1:] if argv is None else argv)
+        settings = read_settings()
+        warehouse.ensure_running()
+        warehouse.wait_until_reachable()
+        if options.dry_run:
+            dry_run(options, settings)
+            return EXIT_OK
+        progress, stats = run(options, settings)
+    except ConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (CVDWError, warehouse.WarehouseError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:  # dlt wraps what failed inside the run: show that, on one line
+        print(f"error: {_root_cause(error)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(summary(progress, stats, time.monotonic() - started))
+    failed = [p for p in progress.values() if p.error]
+    for p in failed:
+        print(f"error: {p.path}: {p.error}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost error of a dlt step failure, as one line without secrets."""
+    while error.__cause__ is not None or error.__context__ is not None:
+        if isinstance(error, (CVDWError, FatalCVDWError)):
+            break
+        error = error.__cause__ or error.__context__
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    password = warehouse.connection_params()["password"]
+    return text.replace(password, "***") if password else text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

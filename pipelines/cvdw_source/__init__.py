@@ -1,0 +1,228 @@
+"""dlt source for CVDW, the data-warehouse API of CVCRM.
+
+API facts come from ``shared/cvdw-api.md`` (what CVCRM documents and what real responses showed);
+the paths we load are declared as data in ``endpoints.py``.
+
+How a path is read, and why no row is lost
+------------------------------------------
+CVDW returns rows in ascending ``referencia_data`` (the moment a row last changed), ties
+included, and an edited row moves to the end of that order. Walking page numbers therefore
+skips a row whenever an earlier one is edited mid-sync. We move forward by value instead:
+
+1. Ask for page 1 from the cursor, the newest ``referencia_data`` already received (the filter
+   is inclusive). Emit the rows, then move the cursor to the newest ``referencia_data`` on the
+   page and ask for page 1 again. Rows tied at the cursor come back; those already emitted are
+   recognised by ``referencia`` (kept in state as ``seen``) and skipped. An edited row only
+   moves ahead of the cursor, where this walk or the next run meets it.
+2. Only a tie group larger than a page cannot be passed this way. It is walked by page number,
+   bounded above and below by its one timestamp (``a_partir`` = ``ate`` = that moment). Edits
+   can only take rows out of the group, so the walk is complete when the group's
+   ``total_de_registros`` did not change while we walked; otherwise it is walked again. Then
+   the cursor moves one second (the filter's resolution) past the group.
+3. The walk ends at the page that holds everything left (``total_de_paginas`` <= 1).
+
+The cost is bounded: each page repeats only the rows tied at its last timestamp, and a run with
+nothing new makes exactly one request per path. Zero dates (``0000-00-00 00:00:00``) sort
+first and are never used as a cursor (CVDW answers 400 to them); only a first load can meet
+them, and a page made only of them is passed by page number.
+
+Durability: the cursor lives in dlt's resource state, which dlt commits in the destination
+together with the rows of the same load package. The runner (``pipelines/cvdw.py``) loads
+``pages_per_load`` pages at a time, so a crash costs at most that many pages, and a re-run
+finishes any pending package first. Rows merge on ``referencia``, newest ``referencia_data``
+first, so nothing is duplicated and edits and soft deletes (``ativo = "N"``) replace the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+from dlt.sources import DltResource
+
+from .client import CVDWClient, CVDWError, FatalCVDWError, Page
+from .endpoints import DECIMAL_COLUMNS, ENDPOINTS, Endpoint
+
+logger = logging.getLogger("cvdw")
+
+__all__ = ["cvdw_source", "PathProgress", "ENDPOINTS", "Endpoint"]
+
+
+@dataclass
+class PathProgress:
+    """What one path did in this process: shown while running and in the summary."""
+
+    path: str
+    pages: int = 0
+    total_pages: int | None = None
+    rows: int = 0
+    complete: bool = False
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self, rate_limit_wait: float) -> str:
+        total = f"/{self.total_pages}" if self.total_pages is not None else ""
+        return (f"{self.path}: page {self.pages}{total}, {self.rows:,} rows, "
+                f"{time.monotonic() - self.started:.1f} s, {rate_limit_wait:.1f} s waiting on "
+                "the rate limit")
+
+
+def is_date(value: Any) -> bool:
+    """A real ``referencia_data``: not null, not empty, not a zero date."""
+    return isinstance(value, str) and len(value) >= 10 and not value.startswith("0000")
+
+
+class PathReader:
+    """Reads one path from the cursor in its resource state, as the module docstring explains."""
+
+    def __init__(self, client: CVDWClient, endpoint: Endpoint, state: dict[str, Any],
+                 progress: PathProgress, max_pages: int, start_date: str | None) -> None:
+        self.client = client
+        self.endpoint = endpoint
+        self.state = state
+        self.progress = progress
+        self.max_pages = max_pages
+        if start_date:
+            self.state["cursor"] = start_date
+            self.state["seen"] = []
+
+    @property
+    def cursor(self) -> str | None:
+        return self.state.get("cursor")
+
+    def _advance(self, rows: list[dict[str, Any]]) -> None:
+        """Move the cursor to the newest date on the page and remember the rows tied there."""
+        dates = [r.get("referencia_data") for r in rows if is_date(r.get("referencia_data"))]
+        if not dates:
+            return
+        newest = max(dates)
+        seen = set(self.state.get("seen", [])) if newest == self.cursor else set()
+        seen.update(str(r["referencia"]) for r in rows if r.get("referencia_data") == newest)
+        self.state["cursor"] = newest
+        self.state["seen"] = sorted(seen)
+
+    def _fresh(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows not already emitted: those tied at the cursor and listed in ``seen`` are skipped."""
+        seen = set(self.state.get("seen", []))
+        return [
+            r for r in rows
+            if not (r.get("referencia_data") == self.cursor and str(r.get("referencia")) in seen)
+        ]
+
+    def _get(self, pagina: int = 1, since: str | None = None, until: str | None = None) -> Page:
+        page = self.client.get_page(self.endpoint.path, pagina, since=since, until=until)
+        self.progress.pages += 1
+        if self.progress.total_pages is None:
+            self.progress.total_pages = page.total_pages
+        return page
+
+    def pages(self) -> Iterator[list[dict[str, Any]]]:
+        for _ in range(self.max_pages):
+            page = self._get(since=self.cursor)
+            dates = [r["referencia_data"] for r in page.rows if is_date(r.get("referencia_data"))]
+            if page.rows and not dates:
+                # Only a first load sees a page made only of zero dates: pass them by number.
+                yield from self._walk_without_cursor(page)
+            elif page.total_pages > 1 and self.client.same_bound(max(dates), self.cursor):
+                # The whole page is tied at the cursor: a tie group larger than a page.
+                yield from self._walk_tie_group(max(dates))
+            else:
+                fresh = self._fresh(page.rows)
+                if fresh:
+                    self.progress.rows += len(fresh)
+                    yield fresh
+                self._advance(page.rows)
+                self.progress.complete = page.total_pages <= 1
+            if self.progress.complete:
+                return
+
+    def _walk_tie_group(self, moment: str) -> Iterator[list[dict[str, Any]]]:
+        """Every row stamped exactly ``moment``, by page number, until a walk saw no change."""
+        emitted = set(self.state.get("seen", [])) if self.cursor == moment else set()
+        for _ in range(5):
+            first = self._get(1, since=moment, until=moment)
+            pages = [first] + [self._get(p, since=moment, until=moment)
+                               for p in range(2, first.total_pages + 1)]
+            stable = pages[-1].total_rows == first.total_rows
+            for page in pages:
+                rows = [r for r in page.rows if str(r["referencia"]) not in emitted]
+                emitted.update(str(r["referencia"]) for r in rows)
+                if rows:
+                    self.progress.rows += len(rows)
+                    yield rows
+            if stable:
+                self.state["cursor"] = self.client.next_bound(moment)
+                self.state["seen"] = []
+                return
+        raise CVDWError(
+            f"rows stamped {moment} on '{self.endpoint.path}' kept changing while being read; "
+            "run again later"
+        )
+
+    def _walk_without_cursor(self, first: Page) -> Iterator[list[dict[str, Any]]]:
+        """First load only: pass leading zero-date rows by page number until a real date."""
+        page = first
+        while True:
+            self.progress.rows += len(page.rows)
+            yield page.rows
+            last_page = page.pagina >= page.total_pages
+            if last_page or any(is_date(r.get("referencia_data")) for r in page.rows):
+                self._advance(page.rows)
+                self.progress.complete = last_page
+                return
+            page = self._get(page.pagina + 1)
+
+
+@dlt.source(name="cvdw", section="cvdw", max_table_nesting=1)
+def cvdw_source(
+    client: CVDWClient,
+    endpoints: list[Endpoint] | None = None,
+    progress: dict[str, PathProgress] | None = None,
+    max_pages: int = 20,
+    start_date: str | None = None,
+) -> list[DltResource]:
+    """One merge resource per CVDW path; each reads at most ``max_pages`` pages per call."""
+    progress = progress if progress is not None else {}
+    return [
+        _resource(client, endpoint, progress.setdefault(endpoint.path, PathProgress(endpoint.path)),
+                  max_pages, start_date)
+        for endpoint in endpoints or ENDPOINTS
+    ]
+
+
+def _resource(client: CVDWClient, endpoint: Endpoint, progress: PathProgress, max_pages: int,
+              start_date: str | None) -> DltResource:
+    def read() -> Iterator[list[dict[str, Any]]]:
+        reader = PathReader(client, endpoint, dlt.current.resource_state(), progress, max_pages,
+                            start_date)
+        try:
+            for rows in reader.pages():
+                yield rows
+                logger.info(progress.line(client.stats.rate_limit_wait_seconds))
+        except FatalCVDWError:
+            raise
+        except CVDWError as error:
+            # One path failing (403, 400, an outage) must not stop the others; the state keeps
+            # the cursor of what was emitted, so the next run resumes there.
+            progress.error = str(error)
+
+    return dlt.resource(
+        read,
+        name=endpoint.table,
+        table_name=endpoint.table,
+        primary_key="referencia",
+        write_disposition="merge",
+        max_table_nesting=endpoint.nesting,
+        columns={"referencia": {"data_type": "text"},
+                 "referencia_data": {"data_type": "text", "dedup_sort": "desc"}},
+    )
+
+
+def configure_schema(schema: dlt.Schema) -> None:
+    """Raw keeps CVDW's text dates as text (staging casts them) and money as decimals."""
+    schema.remove_type_detection("iso_timestamp")
+    schema.update_preferred_types({DECIMAL_COLUMNS: "decimal"})
