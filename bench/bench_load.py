@@ -1,0 +1,140 @@
+"""Load benchmarks: prints figures, asserts nothing. Run with `make bench` (about 10 minutes).
+
+1. Paced full load under a compressed limit (20 requests per 2 s): wall time ÷ the floor set
+   by the limit (pages ÷ allowed rate), and the number of 429s (target: ratio <= 1.05, no 429).
+2. An incremental run with nothing changed: requests ÷ paths (target 1.0).
+3. A large unthrottled load (--size reservations, 200,000 by default, plus related paths):
+   rows per second and the loader's peak memory at two sizes, beside a plain COPY of the same
+   reservation rows into PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+os.environ.pop("PGHOST", None)
+
+import psycopg2  # noqa: E402
+
+from pipelines import warehouse  # noqa: E402
+from simulator import PATHS, Simulator, World  # noqa: E402
+
+EMAIL, TOKEN = "bench@cvdw.local", "bench-token"
+
+
+def fresh_database() -> str:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    conn = psycopg2.connect(warehouse.connection_url().replace("/cvdw?", "/postgres?"))
+    conn.autocommit = True
+    conn.cursor().execute(f"create database {name}")
+    conn.close()
+    return name
+
+
+def run_loader(sim: Simulator, database: str, rpm: int, window: float, *args: str) -> tuple[float, int]:
+    """Run the loader as its own process; return wall seconds and its peak RSS in MiB."""
+    env = os.environ | {
+        "PGDATABASE": database,
+        "CVDW_PIPELINES_DIR": tempfile.mkdtemp(prefix="bench-dlt-"),
+        "SOURCES__CVDW__BASE_URL": sim.base_url,
+        "SOURCES__CVDW__EMAIL": EMAIL,
+        "SOURCES__CVDW__TOKEN": TOKEN,
+        "SOURCES__CVDW__REQUESTS_PER_MINUTE": str(rpm),
+        "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": str(window),
+    }
+    code = (
+        "import resource, runpy, sys; sys.argv = ['pipelines/cvdw.py'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_path('pipelines/cvdw.py', run_name='__main__')\n"
+        "finally:\n    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=PROJECT_DIR, env=env,
+                          capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"loader failed: {done.stderr[-2000:]}")
+    peak = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    return seconds, peak // 1024
+
+
+def paced_load(size: int) -> None:
+    world = World(seed=3, size=size)
+    limit, window = 20, 2.0
+    with Simulator(world, email=EMAIL, token=TOKEN, requests_per_window=limit,
+                   window_seconds=window) as sim:
+        database = fresh_database()
+        seconds, _ = run_loader(sim, database, limit, window)
+        pages = len(sim.requests)
+        status_429 = sum(1 for r in sim.requests if r.status == 429)
+        floor = pages / (limit / window)
+        print(f"1. paced full load, world size {size}: {pages} requests in {seconds:.1f} s; "
+              f"floor {floor:.1f} s at {limit} per {window:.0f} s; ratio {seconds / floor:.3f}; "
+              f"429s: {status_429}")
+        sim.reset_log()
+        run_loader(sim, database, limit, window)
+        print(f"2. incremental run, nothing changed: {len(sim.requests)} requests for "
+              f"{len(PATHS)} paths = {len(sim.requests) / len(PATHS):.2f} per path")
+
+
+def copy_baseline(world: World) -> tuple[int, float]:
+    """A plain COPY of the reservation rows (flat text columns) into a scratch table."""
+    rows = world.rows("reservas")
+    columns = sorted({k for r in rows for k, v in r.items() if not isinstance(v, list)})
+    started = time.monotonic()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for r in rows:
+        writer.writerow([json.dumps(r[c]) if isinstance(r.get(c), dict) else r.get(c) for c in columns])
+    buffer.seek(0)
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("drop table if exists public.copy_baseline")
+        cur.execute("create table public.copy_baseline ("
+                    + ", ".join(f'"{c}" text' for c in columns) + ")")
+        cur.copy_expert("copy public.copy_baseline from stdin with (format csv)", buffer)
+        cur.execute("drop table public.copy_baseline")
+    return len(rows), time.monotonic() - started
+
+
+def large_load(size: int) -> None:
+    for n in (size // 4, size):
+        started = time.monotonic()
+        world = World(seed=5, size=n)
+        built = time.monotonic() - started
+        total_rows = sum(len(world.rows(p)) for p in PATHS)
+        with Simulator(world, email=EMAIL, token=TOKEN, requests_per_window=1_000_000,
+                       window_seconds=1) as sim:
+            seconds, peak = run_loader(sim, fresh_database(), 1_000_000, 1)
+        print(f"3. unthrottled load, {n:,} reservations, {total_rows:,} rows in {len(PATHS)} paths "
+              f"(world built in {built:.0f} s): {seconds:.1f} s, {total_rows / seconds:,.0f} rows/s, "
+              f"loader peak memory {peak} MiB")
+        copied, copy_seconds = copy_baseline(world)
+        print(f"   plain COPY of the {copied:,} reservation rows: {copy_seconds:.1f} s, "
+              f"{copied / copy_seconds:,.0f} rows/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--paced-size", type=int, default=3000)
+    parser.add_argument("--size", type=int, default=200_000)
+    args = parser.parse_args()
+    warehouse.ensure_running()
+    paced_load(args.paced_size)
+    large_load(args.size)
+    print(f"bench process peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Shared fixtures: the embedded PostgreSQL (started by the suite), a fresh database per test,
+an in-process CVDW simulator, and a way to run the real pipeline against both."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from pipelines import warehouse  # noqa: E402
+from simulator import Simulator, World  # noqa: E402
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EMAIL, TOKEN = "tests@cvdw.local", "s3cr3t-test-token-9f8e7d"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedded_postgres() -> None:
+    """The suite starts the warehouse it needs; it never relies on one already running."""
+    os.environ.pop("PGHOST", None)
+    warehouse.EmbeddedPostgres().start()
+
+
+@dataclass
+class Database:
+    name: str
+
+    def url(self) -> str:
+        return warehouse.connection_url()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with psycopg2.connect(self.url()) as conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def scalar(self, sql: str, params: tuple = ()):
+        return self.query(sql, params)[0][0]
+
+    def count(self, table: str, schema: str = "raw") -> int:
+        return self.scalar(f'select count(*) from {schema}."{table}"')
+
+
+def _admin(sql: str) -> None:
+    params = warehouse.connection_params() | {"dbname": "postgres"}
+    conn = psycopg2.connect(**{k: v for k, v in params.items() if k != "sslmode"})
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql)
+    conn.close()
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Database]:
+    """A new empty database on the embedded server, and its own dlt working folder."""
+    name = f"test_{uuid.uuid4().hex[:10]}"
+    _admin(f"create database {name}")
+    monkeypatch.setenv("PGDATABASE", name)
+    monkeypatch.setenv("CVDW_PIPELINES_DIR", str(tmp_path / "dlt"))
+    yield Database(name)
+    _admin(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def world() -> World:
+    return World(seed=7, size=300)
+
+
+@pytest.fixture
+def simulator(world: World) -> Iterator[Simulator]:
+    """A simulator whose rate limit is out of the way unless a test tightens it."""
+    with Simulator(world, email=EMAIL, token=TOKEN, requests_per_window=10_000,
+                   window_seconds=1.0) as sim:
+        yield sim
+
+
+@pytest.fixture
+def cvdw_config(monkeypatch: pytest.MonkeyPatch, simulator: Simulator) -> dict[str, str]:
+    """Point the pipeline at the simulator, as a deployment would: environment variables only."""
+    config = {
+        "SOURCES__CVDW__BASE_URL": simulator.base_url,
+        "SOURCES__CVDW__EMAIL": EMAIL,
+        "SOURCES__CVDW__TOKEN": TOKEN,
+        "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
+        "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1",
+        "SOURCES__CVDW__PAGE_SIZE": "50",
+        "SOURCES__CVDW__TIMEOUT_SECONDS": "2",
+        "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
+        "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
+    }
+    for key, value in config.items():
+        monkeypatch.setenv(key, value)
+    return config
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_pipeline(database: Database, cvdw_config: dict[str, str], capsys: pytest.CaptureFixture):
+    """Run ``pipelines/cvdw.py``'s main in this process with the given arguments."""
+    from pipelines import cvdw
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = cvdw.main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def run_script(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
+    """Run ``python pipelines/cvdw.py`` as a separate process, as cron would."""
+    completed = subprocess.run(
+        [sys.executable, "pipelines/cvdw.py", *args], cwd=PROJECT_DIR, env=env or os.environ.copy(),
+        capture_output=True, text=True, timeout=timeout,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
