@@ -1,0 +1,83 @@
+"""Compact entity records of the simulated CVCRM account.
+
+Plain ``__slots__`` classes: a 200k-reservation world has millions of these,
+and slots keep each one to a few dozen bytes. Moments are int seconds (see
+:mod:`simulator.timefmt`); money is int cents so sums stay exact. ``row`` is
+the entity's row id in its main path's :class:`~simulator.table.Table`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class Rec:
+    """Base: attributes given as keywords, unset slots default to None."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __init__(self, **kw: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, kw.get(name))
+
+
+class Imob(Rec):
+    __slots__ = ("id", "nome", "razao", "cnpj", "cidade", "uf", "t_cad", "row")
+
+
+class Corr(Rec):
+    __slots__ = ("id", "imob", "nome", "categoria", "nivel", "creci", "t_cad", "row")
+
+
+class Emp(Rec):
+    __slots__ = ("id", "nome", "code", "regiao", "cidade", "tipo", "etapas",
+                 "blocos", "t_import", "entrega")
+
+
+class Unit(Rec):
+    __slots__ = ("id", "emp", "etapa", "bloco", "nome", "andar", "coluna", "area",
+                 "vagas", "area_comum", "tipologia", "cents", "liberar", "status",
+                 "who", "nlog", "row", "t_bloq", "t_rel")
+
+
+class Lead(Rec):
+    __slots__ = ("id", "t_cad", "emp", "corr", "sit", "reserva", "origem", "midia",
+                 "conversao", "row")
+
+
+class Reserva(Rec):
+    __slots__ = ("id", "unit", "corr", "idcliente", "idlead", "t_cad", "sit",
+                 "sit_prev", "t_sit", "t_mod", "t_venda", "t_contrato", "t_cancel",
+                 "t_dist", "motivo", "cents", "conds", "fin", "fgts", "sub",
+                 "row", "vrow", "drow", "dist_blank", "dist_motivo", "tipovenda",
+                 "midia", "comms", "rep", "pending", "leads")
+
+
+class Cond(Rec):
+    __slots__ = ("id", "res", "serie", "n", "cents", "t_venc", "indexador", "row")
+
+
+class Hist(Rec):
+    __slots__ = ("id", "res", "t", "de", "para", "user")
+
+
+class Comm(Rec):
+    __slots__ = ("id", "res", "pct", "valor", "paid", "parts", "sit", "t_cad",
+                 "t_pay", "nf", "row", "zero", "npaid")
+
+
+class Pag(Rec):
+    __slots__ = ("id", "comm", "cents", "t_venc", "t_pay")
+
+
+class Rep(Rec):
+    __slots__ = ("id", "res", "step", "t_step", "t_reg", "contrato", "parcela",
+                 "banco", "row")
+
+
+class USit(Rec):
+    __slots__ = ("unit", "n", "t", "de", "para", "who")
+
+
+class Atd(Rec):
+    __slots__ = ("id", "t_cad", "emp", "units", "step", "t_sit", "canal",
+                 "assunto", "prioridade", "lead", "corr", "n_inter", "row")

@@ -1,0 +1,416 @@
+"""Render stored entities into CVDW row dicts, one function per path.
+
+Rows are built on demand (only the served page) so the world stays compact.
+A renderer reads only entity attributes that change together with the row's
+``referencia_data``; cosmetic values (client name, CEP, ...) come from a hash
+of the id, so they are stable across calls without being stored.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import pools as P
+from .pools import h, money, pick
+from .table import Table
+from .timefmt import DAY, ZERO, fmt_br, fmt_d, fmt_dt
+
+if TYPE_CHECKING:
+    from .entities import Reserva, Unit
+    from .world import World
+
+RowFn = Callable[[Table, int], dict]
+
+
+def _base(tab: Table, i: int) -> dict:
+    row: dict[str, Any] = {"referencia": tab.ref[i], "referencia_data": tab.rdate[i]}
+    if tab.has_ativo:
+        row["ativo"] = tab.ativo[i]
+    return row
+
+
+def _client(idc: int) -> dict:
+    """Personal fields of a client, derived from the client id."""
+    nome = f"{pick(P.FIRST, idc, 1)} {pick(P.LAST, idc, 2)} {pick(P.LAST, idc, 3)}"
+    x = h(idc, 4)
+    cpf = f"{x % 1000:03d}.{x // 1000 % 1000:03d}.{h(idc, 5) % 1000:03d}-{x % 97:02d}"
+    email = "" if x % 23 == 0 else f"cliente{idc}@exemplo.com.br"
+    return {"cliente": nome, "documento_cliente": cpf, "email": email,
+            "cidade": pick(P.CITIES, idc, 6)[0],
+            "cep_cliente": f"{h(idc, 7) % 99999:05d}-{h(idc, 8) % 1000:03d}",
+            "sexo": pick(["M", "F", "F", "M", None], idc, 9),
+            "idade": None if x % 17 == 0 else 21 + h(idc, 10) % 50,
+            "estado_civil": pick(P.ESTADO_CIVIL, idc, 11)}
+
+
+def _place(u: Unit) -> dict:
+    e = u.emp
+    return {"idempreendimento": e.id, "empreendimento": e.nome, "regiao": e.regiao,
+            "etapa": u.etapa[1], "bloco": u.bloco[1], "idunidade": u.id,
+            "unidade": u.nome}
+
+
+def _sales_team(r: Reserva) -> dict:
+    c = r.corr
+    return {"idcorretor": c.id, "corretor": c.nome, "idimobiliaria": c.imob.id,
+            "imobiliaria": c.imob.nome}
+
+
+class Renderer:
+    """Holds the world (for lookups) and maps each path to its row function."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._fns: dict[str, RowFn] = {
+            "reservas": self.reserva, "reservas/condicoes": self.condicao,
+            "reservas/historico/situacoes": self.historico, "vendas": self.venda,
+            "distratos": self.distrato, "comissoes": self.comissao,
+            "comissoes/pagamentos": self.pagamento, "unidades": self.unidade,
+            "unidades/situacao": self.unidade_situacao, "repasses": self.repasse,
+            "atendimentos": self.atendimento, "corretores": self.corretor,
+            "imobiliarias": self.imobiliaria, "leads": self.lead,
+        }
+
+    def fn(self, path: str) -> RowFn:
+        return self._fns[path]
+
+    # -------------------------------------------------------------- reservas
+    def reserva(self, tab: Table, i: int) -> dict:
+        r: Reserva = tab.ents[i]
+        u, e = r.unit, r.unit.emp
+        sold = r.t_venda is not None
+        rid = r.id
+        row = _base(tab, i)
+        tv = P.TIPOVENDA[r.tipovenda]
+        tabela = pick(P.TABELAS, rid, 1)
+        time_ = pick(P.TIMES, r.corr.id, 2)
+        midia = P.MIDIAS[r.midia]
+        row.update({
+            "idreserva": rid, "codigointerno": f"R{rid:07d}" if rid % 5 else "",
+            "numero_venda": str(rid * 7 % 100000) if sold else None,
+            "idempreendimento": e.id, "codigointerno_empreendimento": e.code,
+            "idunidade": u.id, "idcliente": r.idcliente, "idcorretor": r.corr.id,
+            "idimobiliaria": r.corr.imob.id, "idtime": time_[0],
+            "idprecadastro": None if rid % 3 else 40000 + rid,
+            "idmidia": P.MIDIA_IDS[midia], "idtabela": tabela[0], "idtipovenda": tv[0],
+            "idtipo_reserva": 1, "idlead": r.idlead, "idsituacao": P.SIT_IDS[r.sit],
+            "idsituacao_anterior": P.SIT_IDS.get(r.sit_prev) if r.sit_prev else None,
+            "situacao": r.sit, "situacao_comercial": P.SIT_COMERCIAL[r.sit],
+            "situacao_anterior": r.sit_prev,
+            "aprovada": "Sim" if sold else "Não", "venda": "Sim" if sold else "Não",
+            "cessao": "Sim" if h(rid, 3) % 50 == 0 else "Não",
+            "tipo_reserva": "Padrão", "tipovenda": tv[1],
+        })
+        row.update(self._reserva_dates(r, sold))
+        row.update(self._reserva_money(r))
+        row.update({
+            "empreendimento": e.nome, "etapa": u.etapa[1], "bloco": u.bloco[1],
+            "unidade": u.nome, "regiao": e.regiao, "corretor": r.corr.nome,
+            "imobiliaria": r.corr.imob.nome, "time": time_[1], "midia": midia,
+            "campanha": pick(P.CAMPANHAS, rid, 4), "nometabela": tabela[1],
+            "motivo_cancelamento": r.motivo,
+        })
+        row.update(_client(r.idcliente))
+        row["campos_adicionais"] = self._campos(r)
+        row["campos_adicionais_contrato"] = self._campos_contrato(r) if sold else []
+        return row
+
+    @staticmethod
+    def _reserva_dates(r: Reserva, sold: bool) -> dict:
+        no_sale = ZERO if h(r.id, 5) % 5 == 0 else None
+        return {
+            "data_cad": fmt_dt(r.t_cad),
+            "data_venda": fmt_dt(r.t_venda) if sold else no_sale,
+            "data_contrato": fmt_d(r.t_contrato) if sold else None,
+            "data_aprovacao": fmt_dt(r.t_venda) if sold else None,
+            "data_cancelamento": fmt_dt(r.t_cancel),
+            "data_ultima_alteracao_situacao": fmt_dt(r.t_sit),
+            "data_modificacao": fmt_dt(r.t_mod),
+            "vencimento": fmt_d(r.t_cad + 3 * DAY),
+        }
+
+    @staticmethod
+    def _reserva_money(r: Reserva) -> dict:
+        c = r.cents
+        renda = h(r.idcliente, 12) % 2000000 + 300000
+        return {
+            "valor_contrato": money(c), "valor_contrato_com_juros": money(round(c * 1.035)),
+            "valor_proposta": money(c), "vpl_reserva": money(round(c * 0.94)),
+            "vgv_tabela": money(r.unit.cents), "vpl_tabela": money(round(r.unit.cents * 0.95)),
+            "valor_fgts": money(r.fgts), "valor_financiamento": money(r.fin),
+            "valor_subsidio": money(r.sub),
+            "renda": None if renda % 11 == 0 else ("" if renda % 13 == 0 else money(renda)),
+        }
+
+    @staticmethod
+    def _campos(r: Reserva) -> list[dict]:
+        ref_data = fmt_dt(r.t_cad)
+        renda = (h(r.id, 13) % 40 + 2) * 50000
+        return [
+            {"referencia": f"{r.id}_11", "referencia_data": ref_data, "idcampo": 11,
+             "nome": "Renda familiar", "valor": P.brl(renda), "tipo": "valor"},
+            {"referencia": f"{r.id}_12", "referencia_data": ref_data, "idcampo": 12,
+             "nome": "Como conheceu o empreendimento", "valor": pick(P.ORIGENS, r.id, 14),
+             "tipo": "select"},
+        ]
+
+    @staticmethod
+    def _campos_contrato(r: Reserva) -> list[dict]:
+        ref_data = fmt_dt(r.t_venda)
+        return [
+            {"referencia": f"{r.id}_31", "referencia_data": ref_data, "idcampo": 31,
+             "nome": "Cartório", "valor": pick(["1º Ofício de Notas", "2º Ofício de Notas", ""],
+                                              r.id, 15), "tipo": "texto"},
+            {"referencia": f"{r.id}_32", "referencia_data": ref_data, "idcampo": 32,
+             "nome": "Valor ITBI", "valor": P.brl(round(r.cents * 0.02)), "tipo": "valor"},
+        ]
+
+    def condicao(self, tab: Table, i: int) -> dict:
+        c = tab.ents[i]
+        r = c.res
+        row = _base(tab, i)
+        row.update({
+            "idreservascondicoes": c.id, "idreserva": r.id, "idserie": P.SERIE_IDS[c.serie],
+            "serie": c.serie, "parcela_quantidade": c.n, "valor": money(c.cents),
+            "valor_com_juros": money(round(c.cents * (1.0 if c.n == 1 else 1.08))),
+            "valor_sem_comissao": money(round(c.cents * 0.95)), "vencimento": fmt_d(c.t_venc),
+            "portador": pick(["Construtora", "Banco", None, ""], c.id, 1),
+            "indexador": c.indexador, "data_reservas_condicoes": fmt_dt(r.t_cad),
+            "data_modificacao": fmt_dt(r.t_cad),
+        })
+        return row
+
+    def historico(self, tab: Table, i: int) -> dict:
+        hi = tab.ents[i]
+        row = _base(tab, i)
+        row.update({
+            "idhistorico": hi.id, "idreserva": hi.res.id, "data_cad": fmt_dt(hi.t),
+            "de": P.SIT_IDS[hi.de] if hi.de else None, "para": P.SIT_IDS[hi.para],
+            "de_nome": hi.de, "para_nome": hi.para, "idusuario": hi.user,
+        })
+        return row
+
+    # ---------------------------------------------------------------- sales
+    def venda(self, tab: Table, i: int) -> dict:
+        r: Reserva = tab.ents[i]
+        u = r.unit
+        tv = P.TIPOVENDA[r.tipovenda]
+        tabela = pick(P.TABELAS, r.id, 1)
+        midia = P.MIDIAS[r.midia]
+        row = _base(tab, i)
+        row.update({
+            "idreserva": r.id, "data_reserva": fmt_dt(r.t_cad), "data_venda": fmt_d(r.t_venda),
+            "idhistorico": None, "data_historico": fmt_dt(r.t_venda), "aprovada": "Sim",
+            "valor_contrato": money(r.cents), "contrato_interno": f"CT-{r.id}",
+            "area_privativa": u.area, "idcliente": r.idcliente,
+        })
+        row.update(_sales_team(r))
+        row.update(_place(u))
+        row.update({
+            "campanha": pick(P.CAMPANHAS, r.id, 4), "idmidia": P.MIDIA_IDS[midia],
+            "midia": midia, "idtabela": tabela[0], "nometabela": tabela[1],
+            "idtipovenda": tv[0], "tipovenda": tv[1], "idlead": r.idlead,
+            "associados": self._associados(r),
+        })
+        return row
+
+    @staticmethod
+    def _associados(r: Reserva) -> list[dict]:
+        main = {"ativo": "S", "idpessoa_cv": r.idcliente, "idtipo_associacao": 1,
+                "tipo_associacao": "Titular", "percentagem_participacao": 100}
+        if h(r.id, 16) % 3:
+            return [main]
+        main["percentagem_participacao"] = 50
+        return [main, {"ativo": "S", "idpessoa_cv": 90000 + r.id, "idtipo_associacao": 2,
+                       "tipo_associacao": "Cônjuge", "percentagem_participacao": 50}]
+
+    def distrato(self, tab: Table, i: int) -> dict:
+        r: Reserva = tab.ents[i]
+        cli = _client(r.idcliente)
+        mot = r.dist_motivo
+        t_cad = max(r.t_venda + DAY, r.t_dist - (h(r.id, 17) % 4) * DAY)
+        row = _base(tab, i)
+        row.update({
+            "idreserva": r.id, "aprovada": "Sim", "data_cad": fmt_dt(t_cad),
+            "situacao_data": "" if r.dist_blank else fmt_dt(r.t_dist),
+            "situacao_atual": P.DIST_SIT[1], "idsituacao": P.DIST_SIT[0],
+        })
+        row.update(_place(r.unit))
+        row.update({
+            "venda": "Sim", "idcliente": r.idcliente, "cliente": cli["cliente"],
+            "documento": cli["documento_cliente"], "cep_cliente": cli["cep_cliente"],
+        })
+        row.update(_sales_team(r))
+        row.update({
+            "motivo_distrato": mot[1], "descricao_motivo_distrato": "" if mot[0] % 2 else None,
+            "valor_contrato": money(r.cents), "data_sincronizacao": fmt_dt(r.t_dist),
+        })
+        return row
+
+    def comissao(self, tab: Table, i: int) -> dict:
+        c = tab.ents[i]
+        r: Reserva = c.res
+        u = r.unit
+        cli = _client(r.idcliente)
+        row = _base(tab, i)
+        row.update({
+            "idcomissao": c.id, "situacao": c.sit, "idsituacao": P.COMM_SIT_IDS[c.sit],
+            "idreserva": r.id, "corretor": r.corr.nome, "imobiliaria": r.corr.imob.nome,
+            "empreendimento": u.emp.nome, "etapa": u.etapa[1], "bloco": u.bloco[1],
+            "unidade": u.nome, "regiao": u.emp.regiao, "cliente": cli["cliente"],
+            "cep_cliente": cli["cep_cliente"], "valor_contrato": money(r.cents),
+            "porcentagem_comissao": c.pct, "valor_comissao": c.valor,
+            "valor_comissao_apagar": round(c.valor - c.paid / 100, 2),
+            "valor_pagamento": money(c.paid),
+            "nota_fiscal": c.nf, "data_pagamento": fmt_d(c.t_pay),
+            "data_cad": ZERO if c.zero else fmt_dt(c.t_cad),
+        })
+        return row
+
+    def pagamento(self, tab: Table, i: int) -> dict:
+        p = tab.ents[i]
+        row = _base(tab, i)
+        row.update({
+            "idpagamento": p.id, "idcomissao": p.comm.id, "valor": money(p.cents),
+            "vencimento": fmt_d(p.t_venc), "situacao": "Pago",
+            "idBoleto": None if p.id % 3 else 700000 + p.id,
+        })
+        return row
+
+    def repasse(self, tab: Table, i: int) -> dict:
+        rep = tab.ents[i]
+        r: Reserva = rep.res
+        sit = P.REP_STEPS[rep.step]
+        row = _base(tab, i)
+        row.update({
+            "idrepasse": rep.id, "idreserva": r.id, "idunidade": r.unit.id,
+            "idcliente": r.idcliente, "idcontrato": 60000 + r.id,
+            "idempreendimento": r.unit.emp.id, "idsituacao": sit[1], "situacao": sit[0],
+            "contrato": rep.contrato, "parcela": rep.parcela,
+            "valor_previsto": money(r.fin + r.fgts + r.sub),
+            "saldo_devedor": money(r.fin if rep.t_reg is None else round(r.fin * 0.99)),
+            "valor_subsidio": money(r.sub), "valor_fgts": money(r.fgts),
+            "valor_financiado": money(r.fin), "data_registro": fmt_d(rep.t_reg),
+            "data_alteracao_status": fmt_dt(rep.t_step), "data_venda": fmt_dt(r.t_venda),
+            "data_assinatura_de_contrato": fmt_d(r.t_contrato) if rep.step else "",
+            "data_recurso_liberado": fmt_d(rep.t_reg + 5 * DAY) if rep.t_reg else None,
+            "data_cadastro": fmt_dt(r.t_venda), "data_modificacao": fmt_dt(rep.t_step),
+            "numero_contrato": f"8.4444.{r.id:07d}-{r.id % 10}" if rep.step >= 1 else None,
+            "correspondente": pick(["Casa Fácil Correspondente", "Crédito Já", ""], rep.id, 1),
+            "banco": rep.banco, "agencia": f"{h(rep.id, 2) % 9000 + 1000}",
+            "idlead": r.idlead, "campos_adicionais": [],
+        })
+        return row
+
+    # ---------------------------------------------------------------- units
+    def unidade(self, tab: Table, i: int) -> dict:
+        u: Unit = tab.ents[i]
+        e = u.emp
+        st = u.status
+        lib = fmt_br(u.liberar) if isinstance(u.liberar, int) else u.liberar
+        row = _base(tab, i)
+        row.update({
+            "idunidade": str(u.id), "idunidade_int": u.id, "idempreendimento": e.id,
+            "nome_empreendimento": e.nome, "idtipo_empreendimento": e.tipo[0],
+            "tipo_empreendimento": e.tipo[1], "idetapa": u.etapa[0], "etapa": u.etapa[1],
+            "idbloco": u.bloco[0], "bloco": u.bloco[1], "nome": u.nome,
+            "cib": None if u.id % 4 else f"CIB{u.id:08d}",
+            "area_privativa": u.area, "vagas_garagem": str(u.vagas), "andar": str(u.andar),
+            "area_comum": f"{u.area_comum:.2f}", "coluna": u.coluna, "posicao": u.coluna,
+            "tipologia": u.tipologia, "tipo": "Apartamento",
+            "valor": f"{u.cents / 100:.2f}", "valor_avaliacao": f"{u.cents * 1.05 / 100:.2f}",
+            "data_bloqueio": fmt_br(u.t_bloq) if st == 4 else None,
+            "data_entrega": fmt_br(e.entrega), "data_entrega_chaves": fmt_br(e.entrega + 30 * DAY),
+            "agendar_a_partir": fmt_br(e.entrega - 15 * DAY) if u.id % 6 else "",
+            "liberar_a_partir": lib,
+            "situacao_mapa_disponibilidade": st,
+            "situacao_para_venda": "Sim" if st == 1 else "Não",
+            "situacao_reservada": "Sim" if st in (2, 5) else "Não",
+            "situacao_vendida": "Sim" if st == 3 else "Não",
+            "situacao_bloqueada": "Sim" if st == 4 else "Não",
+            "situacao_bloqueada_motivo": "Aguardando liberação" if st == 4 else None,
+            "situacao_nome": u.who,
+            "plantas": [{"idplanta": e.id * 10 + len(u.tipologia) % 7,
+                         "nome": f"Planta {u.tipologia}"}],
+            "campos_adicionais": [
+                {"nome_referencia": "valor_condominio",
+                 "valor": P.brl((int(u.area * 12) // 50 + 1) * 5000)},
+                {"nome_referencia": "posicao_solar",
+                 "valor": pick(["Norte", "Sul", "Leste", "Oeste", ""], u.id, 3)},
+            ],
+        })
+        return row
+
+    def unidade_situacao(self, tab: Table, i: int) -> dict:
+        s = tab.ents[i]
+        u = s.unit
+        row = _base(tab, i)
+        row.update({
+            "idunidade": u.id, "nome": u.nome, "modificou": s.who,
+            "de_situacao": s.de, "para_situacao": s.para, "data_cad": fmt_dt(s.t),
+            "idempreendimento": u.emp.id, "empreendimento": u.emp.nome,
+            "idetapa": u.etapa[0], "etapa": u.etapa[1], "idbloco": u.bloco[0],
+            "bloco": u.bloco[1],
+        })
+        return row
+
+    # --------------------------------------------------------------- others
+    def atendimento(self, tab: Table, i: int) -> dict:
+        a = tab.ents[i]
+        sit = P.ATD_SITS[a.step]
+        assunto = P.ASSUNTOS[a.assunto]
+        u = a.units[0] if a.units else None
+        row = _base(tab, i)
+        row.update({
+            "idatendimento": a.id, "protocolo": f"AT{a.id:07d}", "data_cad": fmt_dt(a.t_cad),
+            "data_situacao": fmt_dt(a.t_sit), "idsituacao": sit[1], "situacao": sit[0],
+            "prioridade": a.prioridade, "idcanal": a.canal + 1, "canal": P.CANAIS[a.canal],
+            "idlead": a.lead, "idempreendimento": a.emp.id, "empreendimento": a.emp.nome,
+            "etapa": u.etapa[1] if u else None, "bloco": u.bloco[1] if u else None,
+            "unidade": u.nome if u else "",
+            "idunidade": ", ".join(str(x.id) for x in a.units),
+            "idcliente": 20000 + h(a.id, 1) % 5000, "assunto": assunto[0],
+            "subassunto": assunto[1], "idresponsavel": h(a.id, 2) % 40 + 1,
+            "idcorretor": a.corr.id, "idimobiliaria": a.corr.imob.id,
+            "quantidade_interacoes": a.n_inter, "origem": P.CANAIS[a.canal],
+            "data_modificacao": fmt_dt(a.t_sit),
+        })
+        return row
+
+    def corretor(self, tab: Table, i: int) -> dict:
+        c = tab.ents[i]
+        row = _base(tab, i)
+        row.update({
+            "idcorretor": c.id, "idimobiliaria": c.imob.id, "nome": c.nome,
+            "categoria": c.categoria, "nivel": c.nivel, "creci": c.creci,
+            "data_cad": fmt_dt(c.t_cad) if c.t_cad is not None else ZERO,
+            "email": f"corretor{c.id}@imob{c.imob.id}.com.br" if c.id % 9 else "",
+            "telefone": f"(11) 9{h(c.id, 1) % 10000:04d}-{h(c.id, 2) % 10000:04d}",
+        })
+        return row
+
+    def imobiliaria(self, tab: Table, i: int) -> dict:
+        m = tab.ents[i]
+        row = _base(tab, i)
+        row.update({
+            "idimobiliaria": m.id, "nome": m.nome, "razao_social": m.razao,
+            "cnpj": m.cnpj, "cidade": m.cidade, "estado": m.uf, "data_cad": fmt_dt(m.t_cad),
+        })
+        return row
+
+    def lead(self, tab: Table, i: int) -> dict:
+        ld = tab.ents[i]
+        c = ld.corr
+        row = _base(tab, i)
+        row.update({
+            "idlead": ld.id, "idsituacao": _LEAD_IDS.get(ld.sit, 99), "situacao": ld.sit,
+            "data_cad": fmt_dt(ld.t_cad), "idempreendimento": ld.emp.id,
+            "empreendimento": ld.emp.nome, "idcorretor": c.id if c else None,
+            "idimobiliaria": c.imob.id if c else None, "origem": ld.origem,
+            "midia_original": ld.midia, "conversao_original": ld.conversao,
+            "reserva": ld.reserva,
+        })
+        return row
+
+
+_LEAD_IDS = {s: k + 1 for k, s in enumerate(
+    P.LEAD_SITS + ["Com reserva", "Venda realizada"])}

@@ -1,0 +1,148 @@
+"""One CVDW path: compact row storage plus a sorted ``referencia_data`` index.
+
+Rows are kept as parallel lists (entity, referencia, referencia_data, seq,
+ativo) rather than dicts, so a 200k-reservation world fits in memory; the
+world renders a dict only when a row is served. The index is the order the
+API serves rows in: ascending ``(referencia_data, seq)``, where ``seq`` grows
+every time a row is added or changed, which keeps ties in a stable order and
+puts a freshly edited row behind its equals.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from itertools import count
+from typing import Any, Callable, Iterator
+
+from .timefmt import ZERO
+
+_SEQ: Iterator[int] = count()
+
+
+class Table:
+    """Rows of one path and the index used for paging and date filters."""
+
+    def __init__(self, path: str, has_ativo: bool = True) -> None:
+        self.path = path
+        self.has_ativo = has_ativo
+        self.ents: list[Any] = []
+        self.ref: list[str] = []
+        self.rdate: list[str] = []
+        self.seq: list[int] = []
+        self.ativo: list[str | None] = []
+        self.extra: dict[str, Any] = {}
+        self._order: list[int] | None = None
+        self._dates: list[str] = []
+        self._pending: dict[int, None] = {}
+        self._by_ref: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ents)
+
+    def add(self, ent: Any, ref: str, rdate: str, ativo: str | None = "S") -> int:
+        """Append a row; it joins the index at the next query."""
+        i = len(self.ents)
+        self.ents.append(ent)
+        self.ref.append(ref)
+        self.rdate.append(rdate)
+        self.seq.append(next(_SEQ))
+        self.ativo.append(ativo if self.has_ativo else None)
+        if self._order is not None:
+            self._pending[i] = None
+        if self._by_ref is not None:
+            self._by_ref[ref] = i
+        return i
+
+    def stamp(self, i: int, rdate: str) -> bool:
+        """Mark row ``i`` changed at ``rdate`` (never moves backwards).
+
+        Returns True when the row really moved, so callers can count edits.
+        """
+        if rdate <= self.rdate[i]:
+            return False
+        if self._order is not None and i not in self._pending:
+            self._unindex(i)
+            self._pending[i] = None
+        self.rdate[i] = rdate
+        self.seq[i] = next(_SEQ)
+        return True
+
+    def _unindex(self, i: int) -> None:
+        """Drop row ``i`` from the built index (it is re-added on flush)."""
+        dates, order = self._dates, self._order
+        assert order is not None
+        pos = bisect_left(dates, self.rdate[i])
+        while order[pos] != i:
+            pos += 1
+        del order[pos]
+        del dates[pos]
+
+    def index(self) -> tuple[list[int], list[str]]:
+        """Sorted row ids and their dates, built or patched on demand."""
+        if self._order is None:
+            self._rebuild()
+        elif self._pending:
+            self._flush()
+        assert self._order is not None
+        return self._order, self._dates
+
+    def _rebuild(self) -> None:
+        seq, rdate = self.seq, self.rdate
+        order = sorted(range(len(seq)), key=seq.__getitem__)
+        order.sort(key=rdate.__getitem__)  # stable: ties keep seq order
+        self._order = order
+        self._dates = [rdate[i] for i in order]
+        self._pending = {}
+
+    def _flush(self) -> None:
+        """Append changed rows; they are newer than everything indexed."""
+        rdate, seq = self.rdate, self.seq
+        new = sorted(self._pending, key=lambda i: (rdate[i], seq[i]))
+        self._pending = {}
+        assert self._order is not None
+        if self._dates and rdate[new[0]] < self._dates[-1]:
+            self._rebuild()
+            return
+        self._order.extend(new)
+        self._dates.extend(rdate[i] for i in new)
+
+    def find(self, ref: str) -> int:
+        """Row id of a ``referencia`` (lazy map: rarely needed)."""
+        if self._by_ref is None:
+            self._by_ref = {r: i for i, r in enumerate(self.ref)}
+        return self._by_ref[ref]
+
+    def bounds(self, lo: str | None, hi: str | None) -> tuple[int, int]:
+        """Index slice matching the date filters (inclusive both ends).
+
+        Any date filter excludes zero-date rows, which otherwise sort first.
+        """
+        _, dates = self.index()
+        if lo is not None:
+            a = bisect_left(dates, lo)
+        elif hi is not None:
+            a = bisect_right(dates, ZERO)
+        else:
+            a = 0
+        b = bisect_right(dates, hi) if hi is not None else len(dates)
+        return a, max(a, b)
+
+    def max_rdate(self) -> str:
+        """Newest ``referencia_data`` of the path (ZERO when empty)."""
+        _, dates = self.index()
+        return dates[-1] if dates else ZERO
+
+    def oldest_nonzero(self, k: int) -> list[int]:
+        """The ``k`` oldest rows whose ``referencia_data`` is a real date."""
+        order, dates = self.index()
+        a = bisect_right(dates, ZERO)
+        return order[a:a + k]
+
+    def add_field(self, name: str, value: Any | Callable[[dict], Any]) -> None:
+        """Schema drift: ``name`` appears in every rendered row from now on."""
+        self.extra[name] = value
+
+    def decorate(self, row: dict) -> dict:
+        """Apply drift fields to a freshly rendered row."""
+        for name, value in self.extra.items():
+            row[name] = value(row) if callable(value) else value
+        return row
