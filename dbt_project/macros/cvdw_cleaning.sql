@@ -1,0 +1,65 @@
+{#- Cleaning rules shared by every staging model; each takes a SQL expression. -#}
+
+{#- Text number to numeric: '1234.5', '-12', Brazilian '1.000,00' and '1000,5'; anything else null. -#}
+{% macro cvdw_parse_number(expr) -%}
+    (case
+        when trim({{ expr }}) ~ '^-?[0-9]+(\.[0-9]+)?$'
+            then trim({{ expr }})::numeric
+        when trim({{ expr }}) ~ '^-?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?$'
+            then replace(replace(trim({{ expr }}), '.', ''), ',', '.')::numeric
+        when trim({{ expr }}) ~ '^-?[0-9]+,[0-9]+$'
+            then replace(trim({{ expr }}), ',', '.')::numeric
+    end)
+{%- endmacro %}
+
+{#- CVDW date text to timestamp: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD' or 'DD/MM/YYYY'; '' and zero dates are null. -#}
+{% macro cvdw_timestamp(expr) -%}
+    (case
+        when {{ expr }}::text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$'
+            and left({{ expr }}::text, 10) not like '0000%'
+            and substr({{ expr }}::text, 6, 2) <> '00'
+            and substr({{ expr }}::text, 9, 2) <> '00'
+            then {{ expr }}::text::timestamp
+        when {{ expr }}::text ~ '^[0-9]{2}/[0-9]{2}/[0-9]{4}$'
+            and right({{ expr }}::text, 4) <> '0000'
+            and left({{ expr }}::text, 2) <> '00'
+            and substr({{ expr }}::text, 4, 2) <> '00'
+            then to_date({{ expr }}::text, 'DD/MM/YYYY')::timestamp
+    end)
+{%- endmacro %}
+
+{% macro cvdw_date(expr) -%}
+    {{ cvdw_timestamp(expr) }}::date
+{%- endmacro %}
+
+{#- 'S'/'N', 'Sim'/'Não' (and true/false, 1/0) to boolean; anything else null. -#}
+{% macro cvdw_bool(expr) -%}
+    (case
+        when upper(trim({{ expr }}::text)) in ('S', 'SIM', 'TRUE', 'T', '1') then true
+        when upper(trim({{ expr }}::text)) in ('N', 'NÃO', 'NAO', 'FALSE', 'F', '0') then false
+    end)
+{%- endmacro %}
+
+{#- Text with HTML entities decoded and blanks turned into null (&amp; last, so it decodes once). -#}
+{% macro cvdw_text(expr) -%}
+    nullif(trim(
+        replace(replace(replace(replace(replace(replace(replace(replace(
+            {{ expr }}::text,
+            '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&#039;', ''''),
+            '&apos;', ''''), '&nbsp;', ' '), '&amp;', '&')
+    ), '')
+{%- endmacro %}
+
+{#- Keep the newest version of each business key (the load is a merge, but be safe). -#}
+{% macro cvdw_newest_first() -%}
+    atualizado_em desc nulls last, _dlt_load_id desc
+{%- endmacro %}
+
+{#- The month VSO runs up to: var('as_of') when given (tests pass the simulator's now), else today. -#}
+{% macro as_of_date() -%}
+    {%- if var('as_of', none) -%}
+        '{{ var("as_of") }}'::date
+    {%- else -%}
+        current_date
+    {%- endif -%}
+{%- endmacro %}

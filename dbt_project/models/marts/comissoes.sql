@@ -1,0 +1,47 @@
+with
+
+comissoes as (
+
+    select * from {{ ref('stg_cvdw__comissoes') }}
+    where is_ativo
+
+),
+
+reservas as (
+
+    select * from {{ ref('stg_cvdw__reservas') }}
+
+),
+
+vendas as (
+
+    select * from {{ ref('int_vendas_consolidadas') }}
+
+),
+
+final as (
+
+    select
+        comissoes.idcomissao,
+        comissoes.idreserva,
+        reservas.idempreendimento,
+        coalesce(reservas.empreendimento, comissoes.empreendimento) as empreendimento,
+        reservas.idcorretor,
+        coalesce(reservas.corretor, comissoes.corretor) as corretor,
+        coalesce(reservas.imobiliaria, comissoes.imobiliaria) as imobiliaria,
+        vendas.data_venda,
+        round(comissoes.valor_contrato, 2)::numeric(18, 2) as valor_contrato,
+        comissoes.porcentagem_comissao::numeric(9, 4) as porcentagem_comissao,
+        round(comissoes.valor_comissao, 2)::numeric(18, 2) as valor_comissao,
+        round(comissoes.valor_pago, 2)::numeric(18, 2) as valor_pago,
+        round(comissoes.valor_a_pagar, 2)::numeric(18, 2) as valor_a_pagar,
+        comissoes.situacao,
+        comissoes.data_pagamento,
+        coalesce(vendas.is_distrato, false) as is_distrato
+    from comissoes
+    left join reservas on comissoes.idreserva = reservas.idreserva
+    left join vendas on comissoes.idreserva = vendas.idreserva
+
+)
+
+select * from final

@@ -1,0 +1,31 @@
+with
+
+vendas as (
+
+    select * from {{ ref('int_vendas_consolidadas') }}
+
+),
+
+final as (
+
+    select
+        idreserva,
+        data_venda,
+        idempreendimento,
+        empreendimento,
+        idunidade,
+        unidade,
+        idcorretor,
+        corretor,
+        idimobiliaria,
+        imobiliaria,
+        situacao,
+        round(valor_contrato, 2)::numeric(18, 2) as valor_contrato,
+        round(vgv_tabela, 2)::numeric(18, 2) as vgv_tabela,
+        is_distrato,
+        data_distrato
+    from vendas
+
+)
+
+select * from final

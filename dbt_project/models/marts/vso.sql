@@ -1,0 +1,131 @@
+with
+
+unidades as (
+
+    select * from {{ ref('int_unidades_lancadas') }}
+
+),
+
+vendas as (
+
+    select * from {{ ref('int_vendas_consolidadas') }}
+
+),
+
+empreendimentos as (
+
+    select * from {{ ref('int_empreendimentos') }}
+    where primeiro_mes is not null
+
+),
+
+meses as (
+
+    select
+        empreendimentos.idempreendimento,
+        serie.mes::date as mes
+    from empreendimentos
+    cross join lateral generate_series(
+        empreendimentos.primeiro_mes,
+        date_trunc('month', {{ as_of_date() }}),
+        interval '1 month'
+    ) as serie (mes)
+
+),
+
+lancamentos as (
+
+    select
+        idempreendimento,
+        mes_lancamento as mes,
+        count(*) as lancamentos
+    from unidades
+    group by 1, 2
+
+),
+
+vendas_brutas as (
+
+    select
+        idempreendimento,
+        date_trunc('month', data_venda)::date as mes,
+        count(*) as vendas_brutas
+    from vendas
+    group by 1, 2
+
+),
+
+distratos as (
+
+    select
+        idempreendimento,
+        date_trunc('month', data_distrato)::date as mes,
+        count(*) as distratos
+    from vendas
+    where is_distrato and data_distrato is not null
+    group by 1, 2
+
+),
+
+movimento as (
+
+    select
+        meses.mes,
+        meses.idempreendimento,
+        coalesce(lancamentos.lancamentos, 0) as lancamentos,
+        coalesce(vendas_brutas.vendas_brutas, 0) as vendas_brutas,
+        coalesce(distratos.distratos, 0) as distratos
+    from meses
+    left join lancamentos
+        on meses.idempreendimento = lancamentos.idempreendimento and meses.mes = lancamentos.mes
+    left join vendas_brutas
+        on meses.idempreendimento = vendas_brutas.idempreendimento and meses.mes = vendas_brutas.mes
+    left join distratos
+        on meses.idempreendimento = distratos.idempreendimento and meses.mes = distratos.mes
+
+),
+
+com_estoque as (
+
+    select
+        *,
+        vendas_brutas - distratos as vendas_liquidas,
+        coalesce(sum(lancamentos - vendas_brutas + distratos) over (
+            partition by idempreendimento order by mes
+            rows between unbounded preceding and 1 preceding
+        ), 0) as estoque_inicial
+    from movimento
+
+),
+
+final as (
+
+    select
+        com_estoque.mes,
+        com_estoque.idempreendimento,
+        empreendimentos.empreendimento,
+        com_estoque.estoque_inicial::integer as estoque_inicial,
+        com_estoque.lancamentos::integer as lancamentos,
+        com_estoque.vendas_brutas::integer as vendas_brutas,
+        com_estoque.distratos::integer as distratos,
+        com_estoque.vendas_liquidas::integer as vendas_liquidas,
+        case
+            when com_estoque.estoque_inicial + com_estoque.lancamentos > 0
+                then round(
+                    com_estoque.vendas_liquidas::numeric
+                    / (com_estoque.estoque_inicial + com_estoque.lancamentos), 6
+                )
+        end::numeric(12, 6) as vso,
+        case
+            when com_estoque.estoque_inicial + com_estoque.lancamentos > 0
+                then round(
+                    com_estoque.vendas_brutas::numeric
+                    / (com_estoque.estoque_inicial + com_estoque.lancamentos), 6
+                )
+        end::numeric(12, 6) as vso_bruta
+    from com_estoque
+    left join empreendimentos on com_estoque.idempreendimento = empreendimentos.idempreendimento
+
+)
+
+select * from final
