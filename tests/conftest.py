@@ -40,7 +40,7 @@ class Database:
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg2.connect(self.url()) as conn, conn.cursor() as cur:
-            cur.execute(sql, params)
+            cur.execute(sql, params or None)
             return cur.fetchall() if cur.description else []
 
     def scalar(self, sql: str, params: tuple = ()):

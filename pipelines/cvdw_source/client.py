@@ -29,6 +29,7 @@ import requests
 from pyrate_limiter import Duration, InMemoryBucket, Limiter, Rate
 from tenacity import (
     RetryCallState,
+    RetryError,
     Retrying,
     retry_if_exception_type,
     stop_after_delay,
@@ -153,8 +154,8 @@ class CVDWClient:
             for attempt in retrying:
                 with attempt:
                     return self._request(path, params)
-        except Exception as error:  # tenacity's RetryError after the deadline
-            last = error.last_attempt.exception() if hasattr(error, "last_attempt") else error
+        except RetryError as error:  # still failing at the deadline
+            last = error.last_attempt.exception()
             raise CVDWError(
                 f"CVDW kept failing on '{path}' for {self.settings.max_retry_seconds:.0f} s "
                 f"(last: {last}); the service may be down, try again later"
