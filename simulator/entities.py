@@ -11,13 +11,21 @@ from typing import Any
 
 
 class Rec:
-    """Base: attributes given as keywords, unset slots default to None."""
+    """Base: each subclass gets a generated keyword ``__init__`` (unset = None).
+
+    A generated init is several times faster than a setattr loop, which
+    matters when a large world creates millions of records.
+    """
 
     __slots__: tuple[str, ...] = ()
 
-    def __init__(self, **kw: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, kw.get(name))
+    def __init_subclass__(cls) -> None:
+        slots = cls.__slots__
+        src = (f"def __init__(self, *, {', '.join(f'{s}=None' for s in slots)}):\n"
+               + "".join(f"    self.{s} = {s}\n" for s in slots))
+        ns: dict[str, Any] = {}
+        exec(src, ns)  # noqa: S102 - trusted, generated from our own slot names
+        cls.__init__ = ns["__init__"]  # type: ignore[misc]
 
 
 class Imob(Rec):

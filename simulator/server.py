@@ -133,7 +133,7 @@ class Simulator:
         self._editing: dict[str, int] = {}
         self._lock = threading.Lock()        # world access
         self._state = threading.Lock()       # log, faults, editing
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -144,8 +144,7 @@ class Simulator:
     def start(self) -> "Simulator":
         """Bind (port 0 picks a free one) and serve in a daemon thread."""
         handler = type("Handler", (_Handler,), {"sim": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((self.host, self.port), handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="cvdw-simulator", daemon=True)
@@ -287,6 +286,17 @@ class Simulator:
             total, rows = self.world.page(path, lo, hi, (page - 1) * size, size)
         return _json(200, {"pagina": page, "registros": size, "total_de_registros": total,
                            "total_de_paginas": math.ceil(total / size), "dados": rows})
+
+
+class _Server(ThreadingHTTPServer):
+    """Quiet about clients that hang up (timeouts and truncation provoke it)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,8 +10,8 @@ means "last change" and is never after ``now``. Everything comes from one
 """
 from __future__ import annotations
 
+import gc
 import heapq
-import random
 from datetime import datetime
 from itertools import count
 from typing import Any, Callable
@@ -39,7 +39,7 @@ class World:
     def __init__(self, seed: int = 1, size: int = 2000,
                  now: datetime = datetime(2026, 11, 1, 10, 0, 0)) -> None:
         self.seed, self.size = seed, size
-        self.rng = random.Random(seed)
+        self.rng = P.FastRandom(seed)
         self.now = to_ts(now)
         self.start = self.now - 3 * 365 * DAY
         # Batch jobs stamp rows on a grid sized so that ties of ~2-60 rows
@@ -62,7 +62,14 @@ class World:
         self.units: list[Unit] = []
         self.leads: list[Lead] = []
         self.reservas: list[Reserva] = []
-        self._build()
+        enabled = gc.isenabled()
+        gc.disable()  # millions of small objects: cyclic GC passes only cost time
+        try:
+            self._build()
+        finally:
+            if enabled:
+                gc.enable()
+        gc.freeze()  # keep the world out of later collections (page latency)
         self.render = Renderer(self)
 
     # ------------------------------------------------------------------ API
@@ -407,7 +414,7 @@ class World:
         self.leads.append(ld)
         out = [ld]
         if rng.random() < 0.15 and len(self.leads) > 1:
-            old = rng.choice(self.leads[:-1])
+            old = self.leads[rng.randrange(len(self.leads) - 1)]
             old.sit, old.reserva = "Com reserva", r.id
             self._stamp("leads", old.row, stamp)
             out.append(old)
