@@ -339,9 +339,9 @@ class World:
             for _ in range(max(1, len(tab) // 200)):
                 self._push(self._uniform_t(old + 1, new), "touch",
                            (path, rng.randrange(len(tab))))
-        for path in ("leads", "atendimentos", "corretores", "reservas/condicoes"):
+        for path in ("leads", "atendimentos", "corretores", "reservas"):
             tab = self.tables[path]
-            for _ in range(max(1, len(tab) // 400)):
+            for _ in range(max(1, len(tab) // 300)):
                 self._push(self._uniform_t(old + 1, new), "del",
                            (path, rng.randrange(len(tab))))
 
@@ -626,8 +626,12 @@ class World:
         self._stamp(path, i, self._st(t))
 
     def _on_del(self, t: int, obj: tuple[str, int]) -> None:
+        """Soft delete; of reservations only cancelled ones (sales stay intact)."""
         path, i = obj
-        if self.tables[path].rdate[i] != ZERO:
+        tab = self.tables[path]
+        if path == "reservas" and tab.ents[i].sit != "Cancelada":
+            return
+        if tab.rdate[i] != ZERO:
             self._delete(path, i, self._st(t))
 
 
