@@ -44,8 +44,12 @@ class BadParam(Exception):
     """A parameter the real API would answer with HTTP 400."""
 
 
+# Compact like PHP's json_encode (CVCRM is PHP), UTF-8 text unescaped.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(status: int, obj: Any, headers: dict | None = None, truncated: bool = False) -> Reply:
-    body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    body = _ENCODER.encode(obj).encode("utf-8")
     hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     return Reply(status, body, hdrs, truncated)
 

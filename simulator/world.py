@@ -202,7 +202,7 @@ class World:
             cidade, uf = rng.choice(P.CITIES)
             im = Imob(id=k + 1, nome=P.imob_name(rng, k), cidade=cidade, uf=uf,
                       cnpj=P.cnpj(rng), t_cad=self.start - rng.randint(30, 900) * DAY)
-            im.razao = im.nome.replace("Imobiliária ", "") + " Negócios Imobiliários"
+            im.razao = im.nome.replace("Imobiliária ", "") + " Empreendimentos Ltda"
             im.row = self._add("imobiliarias", im, str(im.id), self._st(im.t_cad))
             self.imobs.append(im)
         for k in range(max(5, round(size / 20))):
