@@ -32,11 +32,16 @@
     {{ cvdw_timestamp(expr) }}::date
 {%- endmacro %}
 
-{#- 'S'/'N', 'Sim'/'Não' (and true/false, 1/0) to boolean; anything else null. -#}
+{#-
+    'S'/'N', 'Sim'/'Não' (and true/false, 1/0) to boolean; anything else null. The accent is
+    removed before upper(), which leaves 'ã' alone under the C locale.
+-#}
 {% macro cvdw_bool(expr) -%}
     (case
-        when upper(trim({{ expr }}::text)) in ('S', 'SIM', 'TRUE', 'T', '1') then true
-        when upper(trim({{ expr }}::text)) in ('N', 'NÃO', 'NAO', 'FALSE', 'F', '0') then false
+        when upper(translate(trim({{ expr }}::text), 'ãÃ', 'aA')) in ('S', 'SIM', 'TRUE', 'T', '1')
+            then true
+        when upper(translate(trim({{ expr }}::text), 'ãÃ', 'aA')) in ('N', 'NAO', 'FALSE', 'F', '0')
+            then false
     end)
 {%- endmacro %}
 

@@ -4,13 +4,18 @@
     columns exist and select `null::type` for the missing ones.
 -#}
 
-{#- Lower-case names of the relation's columns; empty when the table does not exist (yet). -#}
-{% macro cvdw_columns(relation) -%}
+{#-
+    Lower-case names of the columns of raw table `table_name`; empty when the table does not
+    exist (yet). The table is looked up by name in the raw schema (var `cvdw_raw_schema`, the
+    schema of source `cvdw`), not through source(), so that unit tests, where source() is a
+    fixture, see the same columns as a real run.
+-#}
+{% macro cvdw_columns(source_name, table_name) -%}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set found = adapter.get_relation(database=relation.database, schema=relation.schema,
-                                         identifier=relation.identifier) -%}
+    {%- set found = adapter.get_relation(
+        database=target.database, schema=var('cvdw_raw_schema', 'raw'), identifier=table_name) -%}
     {%- if found is none -%}
         {{ return([]) }}
     {%- endif -%}

@@ -1,5 +1,5 @@
 {%- set src = source('cvdw', 'comissoes_pagamentos') -%}
-{%- set cols = cvdw_columns(src) -%}
+{%- set cols = cvdw_columns('cvdw', 'comissoes_pagamentos') -%}
 
 with
 

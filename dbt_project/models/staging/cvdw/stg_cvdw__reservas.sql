@@ -1,5 +1,5 @@
 {%- set src = source('cvdw', 'reservas') -%}
-{%- set cols = cvdw_columns(src) -%}
+{%- set cols = cvdw_columns('cvdw', 'reservas') -%}
 
 with
 
@@ -57,12 +57,7 @@ renamed as (
 
 final as (
 
-    select distinct on (idreserva)
-        *,
-        -- the leads of the reservation, split from CVDW's comma-separated text
-        array_remove(
-            string_to_array(regexp_replace(idlead, '[^0-9,]', '', 'g'), ','), ''
-        )::bigint [] as idleads
+    select distinct on (idreserva) *
     from renamed
     where idreserva is not null
     order by idreserva, {{ cvdw_newest_first() }}

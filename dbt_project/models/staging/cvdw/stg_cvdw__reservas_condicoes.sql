@@ -1,5 +1,5 @@
 {%- set src = source('cvdw', 'reservas_condicoes') -%}
-{%- set cols = cvdw_columns(src) -%}
+{%- set cols = cvdw_columns('cvdw', 'reservas_condicoes') -%}
 
 with
 

@@ -1,5 +1,5 @@
 {%- set src = source('cvdw', 'vendas') -%}
-{%- set cols = cvdw_columns(src) -%}
+{%- set cols = cvdw_columns('cvdw', 'vendas') -%}
 
 with
 
