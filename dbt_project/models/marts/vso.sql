@@ -98,33 +98,37 @@ com_estoque as (
 
 ),
 
+com_oferta as (
+
+    select
+        *,
+        estoque_inicial + lancamentos as oferta
+    from com_estoque
+
+),
+
 final as (
 
     select
-        com_estoque.mes,
-        com_estoque.idempreendimento,
+        com_oferta.mes,
+        com_oferta.idempreendimento,
         empreendimentos.empreendimento,
-        com_estoque.estoque_inicial::integer as estoque_inicial,
-        com_estoque.lancamentos::integer as lancamentos,
-        com_estoque.vendas_brutas::integer as vendas_brutas,
-        com_estoque.distratos::integer as distratos,
-        com_estoque.vendas_liquidas::integer as vendas_liquidas,
+        com_oferta.estoque_inicial::integer as estoque_inicial,
+        com_oferta.lancamentos::integer as lancamentos,
+        com_oferta.vendas_brutas::integer as vendas_brutas,
+        com_oferta.distratos::integer as distratos,
+        com_oferta.vendas_liquidas::integer as vendas_liquidas,
+        -- offer = stock at the start + launches; no offer, no ratio
         case
-            when com_estoque.estoque_inicial + com_estoque.lancamentos > 0
-                then round(
-                    com_estoque.vendas_liquidas::numeric
-                    / (com_estoque.estoque_inicial + com_estoque.lancamentos), 6
-                )
+            when com_oferta.oferta > 0
+                then round(com_oferta.vendas_liquidas::numeric / com_oferta.oferta, 6)
         end::numeric(12, 6) as vso,
         case
-            when com_estoque.estoque_inicial + com_estoque.lancamentos > 0
-                then round(
-                    com_estoque.vendas_brutas::numeric
-                    / (com_estoque.estoque_inicial + com_estoque.lancamentos), 6
-                )
+            when com_oferta.oferta > 0
+                then round(com_oferta.vendas_brutas::numeric / com_oferta.oferta, 6)
         end::numeric(12, 6) as vso_bruta
-    from com_estoque
-    left join empreendimentos on com_estoque.idempreendimento = empreendimentos.idempreendimento
+    from com_oferta
+    left join empreendimentos on com_oferta.idempreendimento = empreendimentos.idempreendimento
 
 )
 
