@@ -58,7 +58,8 @@ def run_loader(sim: Simulator, database: str, rpm: int, window: float, *args: st
     code = (
         "import resource, runpy, sys; sys.argv = ['pipelines/cvdw.py'] + sys.argv[1:]\n"
         "try:\n    runpy.run_path('pipelines/cvdw.py', run_name='__main__')\n"
-        "finally:\n    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "finally:\n    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    print('PEAK_RSS_KB', peak, file=sys.stderr)\n"
     )
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=PROJECT_DIR, env=env,
