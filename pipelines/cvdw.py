@@ -109,7 +109,7 @@ def run(options: Options, settings: Settings) -> tuple[dict[str, PathProgress], 
     pipeline = make_pipeline()
     if pipeline.has_pending_data:
         logger.info("finishing the load left pending by an earlier run")
-        pipeline.load()
+        pipeline.run()  # normalizes and loads pending packages, extracts nothing
     client = CVDWClient(settings)
     progress: dict[str, PathProgress] = {}
     remaining = list(options.endpoints)

@@ -244,3 +244,19 @@ def test_kill_minus_9_then_rerun_loses_and_duplicates_nothing(database, world, c
     result = run_script(env=env | {"SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000"})
     assert result.code == 0, result.err
     assert_raw_equals_world(database, world)
+
+
+def test_a_pending_package_is_finished_before_the_run_continues(run_pipeline, database, world):
+    """A run that died after extracting but before loading left a package: it is not lost."""
+    from pipelines import cvdw
+    from pipelines.cvdw_source import configure_schema, cvdw_source
+    from pipelines.cvdw_source.client import CVDWClient
+
+    pipeline = cvdw.make_pipeline()
+    source = cvdw_source(CVDWClient(cvdw.read_settings()), [e for e in ENDPOINTS if e.path == "reservas"])
+    configure_schema(source.schema)
+    pipeline.extract(source, loader_file_format="csv")
+    assert pipeline.has_pending_data
+    assert run_pipeline("--endpoints", "reservas").code == 0
+    assert not pipeline.has_pending_data
+    assert raw_versions(database, "reservas") == world_versions(world, "reservas")
