@@ -45,7 +45,10 @@ def fresh_database() -> str:
 
 
 def run_loader(sim: Simulator, database: str, rpm: int, window: float, *args: str) -> tuple[float, int]:
-    """Run the loader as its own process; return wall seconds and its peak RSS in MiB."""
+    """Run the loader as its own process; return wall seconds and its peak RSS in MiB.
+
+    Prints the loader's own line of where the time went (waiting for CVDW, for the limit).
+    """
     env = os.environ | {
         "PGDATABASE": database,
         "CVDW_PIPELINES_DIR": tempfile.mkdtemp(prefix="bench-dlt-"),
@@ -68,6 +71,7 @@ def run_loader(sim: Simulator, database: str, rpm: int, window: float, *args: st
     if done.returncode != 0:
         raise SystemExit(f"loader failed: {done.stderr[-2000:]}")
     peak = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    print("   loader:", next(line for line in done.stdout.splitlines() if " requests in " in line))
     return seconds, peak // 1024
 
 

@@ -154,9 +154,10 @@ def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: floa
         status = f"  FAILED: {p.error}" if p.error else ""
         lines.append(f"{path:<30} {table:<30} {p.pages:>6} {p.rows:>8,} "
                      f"{counts.get(table, 0):>12,}{status}")
-    lines.append(f"{stats.requests} requests in {seconds:.1f} s, {stats.rate_limit_wait_seconds:.1f} s "
-                 f"waiting on the rate limit, {stats.rate_limited} answered 429, "
-                 f"{stats.retries} retried; loaded into {warehouse.describe()}, schema {DATASET}")
+    lines.append(f"{stats.requests} requests in {seconds:.1f} s: {stats.http_seconds:.1f} s waiting for "
+                 f"CVDW, {stats.rate_limit_wait_seconds:.1f} s on the rate limit, "
+                 f"{stats.rate_limited} answered 429, {stats.retries} retried")
+    lines.append(f"loaded into {warehouse.describe()}, schema {DATASET}")
     return "\n".join(lines)
 
 

@@ -91,6 +91,7 @@ class ClientStats:
     rate_limit_wait_seconds: float = 0.0
     rate_limited: int = 0  # 429s received
     retries: int = 0
+    http_seconds: float = 0.0  # waiting for CVDW's answers
 
 
 @dataclass
@@ -165,6 +166,7 @@ class CVDWClient:
     def _request(self, path: str, params: dict[str, Any]) -> Page:
         self._pace()
         self.stats.requests += 1
+        started = time.monotonic()
         try:
             response = self._session.get(self.url(path), params=params,
                                          timeout=self.settings.timeout_seconds)
@@ -173,6 +175,8 @@ class CVDWClient:
             raise RetryableError("timeout") from None
         except requests.RequestException as error:
             raise RetryableError(f"connection failed: {type(error).__name__}") from None
+        finally:
+            self.stats.http_seconds += time.monotonic() - started
         self._raise_for_status(path, response)
         return _parse_page(path, body)
 
