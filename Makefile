@@ -6,7 +6,7 @@ export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo load test lint bench warehouse-start warehouse-status warehouse-stop simulator
+.PHONY: help install demo dbt load test lint bench warehouse-start warehouse-status warehouse-stop simulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -19,8 +19,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install the project with its dev tools
 
-demo: install ## embedded Postgres + CVDW simulator + load into raw
+demo: install ## embedded Postgres + CVDW simulator + load into raw + dbt build
 	$(PY) -m pipelines.demo
+
+dbt: install ## dbt build: staging, marts and their tests (pass ARGS="--select vendas+")
+	$(PY) -m pipelines.warehouse start
+	$(VENV)/bin/dbt build --project-dir dbt_project --profiles-dir dbt_project $(ARGS)
 
 load: install ## python pipelines/cvdw.py with the configured CVDW (pass ARGS="--endpoints reservas")
 	$(PY) pipelines/cvdw.py $(ARGS)

@@ -1,4 +1,4 @@
-"""The zero-setup demo: embedded PostgreSQL, a CVDW simulator, and the real pipeline between them.
+"""The zero-setup demo: embedded PostgreSQL, a CVDW simulator, the real pipeline, then dbt.
 
     python -m pipelines.demo [--seed 1] [--size 2000]
 
@@ -58,10 +58,23 @@ def main() -> int:
         "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS),
     }
     try:
-        return subprocess.call([sys.executable, "pipelines/cvdw.py"], cwd=PROJECT_DIR, env=env)
+        loaded = subprocess.call([sys.executable, "pipelines/cvdw.py"], cwd=PROJECT_DIR, env=env)
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
+    return loaded or build_marts()
+
+
+def build_marts() -> int:
+    """``dbt build`` on what was just loaded: staging views, marts and every test."""
+    from pipelines import warehouse
+
+    dbt = Path(sys.executable).parent / "dbt"
+    env = os.environ | warehouse.environment()
+    return subprocess.call(
+        [str(dbt), "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project"],
+        cwd=PROJECT_DIR, env=env,
+    )
 
 
 if __name__ == "__main__":
