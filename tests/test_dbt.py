@@ -289,8 +289,12 @@ def test_staging_cleans_raw_values(built: Built):
     # HTML entities decoded, zero dates gone, S/N and Sim/Não as booleans, idlead lists split
     assert not built.query("select 1 from staging.stg_cvdw__reservas where imobiliaria like '%&amp;%'")
     assert built.query("select count(*) from staging.stg_cvdw__reservas where imobiliaria like '%&%'")[0][0]
-    assert built.query("select count(*) from staging.stg_cvdw__reservas"
-                       " where cardinality(idleads) > 1")[0][0] > 0
+    assert built.query("select count(*) > count(distinct idreserva)"
+                       " from staging.int_reservas_leads")[0][0]
+    flags = dict(built.query("select is_venda, count(*) from staging.stg_cvdw__reservas group by 1"))
+    assert flags.get(True) and flags.get(False) and None not in flags  # Sim/Não, never unparsed
+    assert not built.query("select 1 from staging.stg_cvdw__comissoes where data_cad is null"
+                           " and is_ativo")  # zero dates only on inactive legacy rows
     cols = {r[0] for r in built.query(
         "select column_name from information_schema.columns where table_schema = 'staging'"
         " and table_name = 'stg_cvdw__reservas'")}
