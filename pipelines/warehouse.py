@@ -143,6 +143,7 @@ class EmbeddedPostgres:
 
     def start(self) -> None:
         if self.is_running():
+            self._ensure_database()
             return
         self._init_cluster()
         log_file = self.data_dir / "server.log"
@@ -158,15 +159,18 @@ class EmbeddedPostgres:
         self._ensure_database()
 
     def _ensure_database(self) -> None:
-        psql = [str(self._bin / "psql"), "-h", EMBEDDED_HOST, "-p", str(self.port),
-                "-U", EMBEDDED_USER, "-d", "postgres", "-tAc"]
-        exists = subprocess.run(
-            psql + [f"select 1 from pg_database where datname = '{EMBEDDED_DATABASE}'"],
-            capture_output=True, text=True,
-        )
-        if exists.stdout.strip() != "1":
-            subprocess.run(psql + [f"create database {EMBEDDED_DATABASE}"], check=True,
-                           capture_output=True)
+        import psycopg2
+        from psycopg2 import sql
+
+        name = connection_params()["dbname"]
+        conn = psycopg2.connect(host=EMBEDDED_HOST, port=self.port, user=EMBEDDED_USER,
+                                dbname="postgres")
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        conn.close()
 
     def stop(self) -> None:
         if not (self.data_dir / "PG_VERSION").exists() or not self.is_running():
