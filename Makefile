@@ -2,11 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+DBT_ARGS := --project-dir dbt_project --profiles-dir dbt_project
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo dbt load test lint bench warehouse-start warehouse-status warehouse-stop simulator
+.PHONY: help install demo dbt dbt-test dbt-docs dbt-lint load test lint bench warehouse-start warehouse-status warehouse-stop simulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -22,9 +23,18 @@ install: $(VENV)/.installed ## create .venv and install the project with its dev
 demo: install ## embedded Postgres + CVDW simulator + load into raw + dbt build
 	$(PY) -m pipelines.demo
 
-dbt: install ## dbt build: staging, marts and their tests (pass ARGS="--select vendas+")
-	$(PY) -m pipelines.warehouse start
-	$(VENV)/bin/dbt build --project-dir dbt_project --profiles-dir dbt_project $(ARGS)
+dbt: install ## dbt build: staging, marts and their tests (pass ARGS="--select vso+")
+	$(PY) -m pipelines.warehouse start >/dev/null
+	$(VENV)/bin/dbt build $(DBT_ARGS) $(ARGS)
+
+dbt-test: install ## dbt unit tests only (fast: the formulas on hand-made rows)
+	$(VENV)/bin/dbt test $(DBT_ARGS) --select "resource_type:unit_test"
+
+dbt-docs: install ## generate and serve dbt docs on :8080
+	$(VENV)/bin/dbt docs generate $(DBT_ARGS) && $(VENV)/bin/dbt docs serve $(DBT_ARGS) --port 8080
+
+dbt-lint: install ## sqlfluff (dbt templater) on the dbt models
+	$(VENV)/bin/sqlfluff lint dbt_project/models
 
 load: install ## python pipelines/cvdw.py with the configured CVDW (pass ARGS="--endpoints reservas")
 	$(PY) pipelines/cvdw.py $(ARGS)

@@ -325,7 +325,6 @@ def test_after_the_world_moves_on_reload_and_build_again(built: Built):
 
 
 def test_sql_style_is_clean():
-    pytest.importorskip("sqlfluff")
     done = subprocess.run([str(Path(sys.executable).parent / "sqlfluff"), "lint", "dbt_project/models"],
                           cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
