@@ -5,10 +5,10 @@ query parameters ``pagina``, ``registros_por_pagina`` (at most 500),
 ``a_partir_data_referencia`` and ``ate_data_referencia``; 20 requests per minute per account,
 and going over blocks the account for about a minute.
 
-* Pacing: a sliding-window limiter (pyrate-limiter) lets at most ``requests_per_minute``
-  requests leave in any window, so a normal run gets no 429 and still uses the whole allowance:
-  it bursts, then waits exactly until the oldest request leaves the window. Every attempt,
-  retries included, takes a slot, because the server counts them all.
+* Pacing: a sliding window lets at most ``requests_per_minute`` requests reach CVDW in any
+  window, so a normal run gets no 429 and still uses the whole allowance: it bursts, then waits
+  exactly until the oldest request leaves the window. Every attempt, retries included, takes a
+  slot, because the server counts them all.
 * Retries (tenacity): timeouts, dropped or cut-off bodies, 5xx and 422 back off exponentially;
   a 429 waits out the block (``Retry-After`` when sent, else one window). After
   ``max_retry_seconds`` the client gives up with one line.
@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from pyrate_limiter import Duration, InMemoryBucket, Limiter, Rate
 from tenacity import (
     RetryCallState,
     RetryError,
@@ -94,16 +94,39 @@ class ClientStats:
     http_seconds: float = 0.0  # waiting for CVDW's answers
 
 
+class SlidingWindow:
+    """At most ``limit`` requests in any ``window`` seconds, as the server counts them.
+
+    A request counts from the moment its answer arrived. The server stamped it earlier, so a
+    full window after that moment is outside the server's window whatever the latency was; a
+    fixed margin after sending (as generic limiters do) was too small when a page was slow to
+    render, and a 429 blocks the account for a whole window.
+    """
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._answered: deque[float] = deque()
+
+    def wait(self) -> float:
+        """Sleep until one more request fits; return the seconds slept."""
+        if len(self._answered) < self.limit:
+            return 0.0
+        delay = max(0.0, self._answered.popleft() + self.window - time.monotonic())
+        time.sleep(delay)
+        return delay
+
+    def answered(self) -> None:
+        self._answered.append(time.monotonic())
+
+
 @dataclass
 class CVDWClient:
     settings: Settings
     stats: ClientStats = field(default_factory=ClientStats)
 
     def __post_init__(self) -> None:
-        window_ms = int(self.settings.rate_limit_window_seconds * Duration.SECOND)
-        rate = Rate(self.settings.requests_per_minute, window_ms)
-        # The buffer absorbs the time between our clock and the server's arrival stamp.
-        self._limiter = Limiter(InMemoryBucket([rate]), buffer_ms=50)
+        self._window = SlidingWindow(self.settings.requests_per_minute,
+                                     self.settings.rate_limit_window_seconds)
         self._session = requests.Session()
         self._session.headers.update(
             {"email": self.settings.email, "token": self.settings.token, "Accept": "application/json"}
@@ -164,7 +187,7 @@ class CVDWClient:
         raise AssertionError("unreachable")
 
     def _request(self, path: str, params: dict[str, Any]) -> Page:
-        self._pace()
+        self.stats.rate_limit_wait_seconds += self._window.wait()
         self.stats.requests += 1
         started = time.monotonic()
         try:
@@ -176,14 +199,10 @@ class CVDWClient:
         except requests.RequestException as error:
             raise RetryableError(f"connection failed: {type(error).__name__}") from None
         finally:
+            self._window.answered()
             self.stats.http_seconds += time.monotonic() - started
         self._raise_for_status(path, response)
         return _parse_page(path, body)
-
-    def _pace(self) -> None:
-        started = time.monotonic()
-        self._limiter.try_acquire("cvdw")
-        self.stats.rate_limit_wait_seconds += time.monotonic() - started
 
     def _raise_for_status(self, path: str, response: requests.Response) -> None:
         status = response.status_code
