@@ -34,7 +34,6 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     ClientStats,
     CVDWClient,
     CVDWError,
-    FatalCVDWError,
     Settings,
 )
 from pipelines.cvdw_source.endpoints import Endpoint, select  # noqa: E402
@@ -165,11 +164,9 @@ def _row_counts() -> dict[str, int]:
     import psycopg2
 
     with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
-        cur.execute(
-            "select relname, n_live_tup from pg_stat_user_tables where schemaname = %s",
-            (DATASET,),
-        )
-        tables = [name for name, _ in cur.fetchall() if not name.startswith("_dlt")]
+        cur.execute("select table_name from information_schema.tables where table_schema = %s",
+                    (DATASET,))
+        tables = [name for (name,) in cur.fetchall() if not name.startswith("_dlt")]
         counts = {}
         for table in tables:
             cur.execute(f'select count(*) from {DATASET}."{table}"')
@@ -240,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 def _root_cause(error: BaseException) -> str:
     """The innermost error of a dlt step failure, as one line without secrets."""
     while error.__cause__ is not None or error.__context__ is not None:
-        if isinstance(error, (CVDWError, FatalCVDWError)):
+        if isinstance(error, CVDWError):
             break
         error = error.__cause__ or error.__context__
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
