@@ -13,6 +13,7 @@ exits 0 only when every asked path loaded (1 when one failed, 2 on a configurati
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import sys
@@ -29,7 +30,12 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 import dlt  # noqa: E402
 
 from pipelines import warehouse  # noqa: E402
-from pipelines.cvdw_source import PathProgress, configure_schema, cvdw_source  # noqa: E402
+from pipelines.cvdw_source import (  # noqa: E402
+    PathProgress,
+    Prefetcher,
+    configure_schema,
+    cvdw_source,
+)
 from pipelines.cvdw_source.client import (  # noqa: E402
     ClientStats,
     CVDWClient,
@@ -104,35 +110,41 @@ def make_pipeline() -> dlt.Pipeline:
 
 
 def run(options: Options, settings: Settings) -> tuple[dict[str, PathProgress], ClientStats]:
-    """Load the asked paths, ``pages_per_load`` pages per committed load, until all are done."""
+    """Load the asked paths, ``pages_per_load`` pages per committed load, until all are done.
+
+    Pages are fetched in a thread while dlt loads the batch before (see ``Prefetcher``).
+    """
     pipeline = make_pipeline()
     if pipeline.has_pending_data:
         logger.info("finishing the load left pending by an earlier run")
         pipeline.run()  # normalizes and loads pending packages, extracts nothing
+    states = {} if options.full_refresh else committed_states(pipeline)
     client = CVDWClient(settings)
     progress: dict[str, PathProgress] = {}
-    remaining = list(options.endpoints)
-    first = True
+    refresh = "drop_resources" if options.full_refresh else None
     try:
-        while remaining:
-            source = cvdw_source(client, remaining, progress, options.pages_per_load,
-                                 options.start_date if first else None)
-            configure_schema(source.schema)
-            refresh = "drop_resources" if first and options.full_refresh else None
-            pipeline.run(source, loader_file_format="csv", refresh=refresh)
-            first = False
-            remaining = [e for e in remaining
-                         if not progress[e.path].complete and not progress[e.path].error]
+        with Prefetcher(client, options.endpoints, states, progress, options.start_date,
+                        ahead=options.pages_per_load) as prefetcher:
+            while (batch := prefetcher.batch(options.pages_per_load)) or refresh:
+                # A full refresh names every asked path in its first load, so all are dropped.
+                source = cvdw_source(batch, options.endpoints if refresh else None)
+                configure_schema(source.schema)
+                pipeline.run(source, loader_file_format="csv", refresh=refresh)
+                refresh = None
     finally:
         client.close()
     return progress, client.stats
 
 
+def committed_states(pipeline: dlt.Pipeline) -> dict[str, dict]:
+    """Each path's resource state (cursor, ``seen``) as committed in the warehouse, by table."""
+    pipeline.sync_destination()
+    return copy.deepcopy(pipeline.state.get("sources", {}).get("cvdw", {}).get("resources", {}))
+
+
 def dry_run(options: Options, settings: Settings) -> None:
     """Show what each path would request, and how many rows wait there, without loading."""
-    pipeline = make_pipeline()
-    pipeline.sync_destination()
-    resources = pipeline.state.get("sources", {}).get("cvdw", {}).get("resources", {})
+    resources = committed_states(make_pipeline())
     client = CVDWClient(settings)
     for endpoint in options.endpoints:
         cursor = None if options.full_refresh else resources.get(endpoint.table, {}).get("cursor")

@@ -115,6 +115,28 @@ def test_pacing_never_exceeds_a_compressed_limit(run_pipeline, database, world, 
         assert times[i + limit] - times[i] >= window * 0.98  # no window holds more than the limit
 
 
+def test_pages_are_fetched_while_a_batch_loads(run_pipeline, database, world, simulator, monkeypatch):
+    """The limit, not our loading, sets the pace: requests go on while dlt loads a batch."""
+    from pipelines.cvdw_source import Prefetcher
+
+    batch = Prefetcher.batch
+    waits: list[tuple[float, float]] = []  # when the loader waited for pages
+
+    def timed_batch(self, pages):
+        started = time.monotonic()
+        try:
+            return batch(self, pages)
+        finally:
+            waits.append((started, time.monotonic()))
+
+    monkeypatch.setattr(Prefetcher, "batch", timed_batch)
+    assert run_pipeline("--endpoints", "reservas", "--pages-per-load", "1").code == 0
+    busy = [(end, start) for (_, end), (start, _) in zip(waits, waits[1:], strict=False)]
+    during_loads = [r for r in simulator.requests if any(a < r.time < b for a, b in busy)]
+    assert len(waits) > 4 and len(during_loads) >= len(busy) - 2, (len(busy), len(during_loads))
+    assert raw_versions(database, "reservas") == world_versions(world, "reservas")
+
+
 def test_forced_429_is_waited_out(run_pipeline, database, world, simulator):
     simulator.fail_next(count=2, kind="429")
     result = run_pipeline("--endpoints", "reservas")
@@ -249,11 +271,13 @@ def test_kill_minus_9_then_rerun_loses_and_duplicates_nothing(database, world, c
 def test_a_pending_package_is_finished_before_the_run_continues(run_pipeline, database, world):
     """A run that died after extracting but before loading left a package: it is not lost."""
     from pipelines import cvdw
-    from pipelines.cvdw_source import configure_schema, cvdw_source
+    from pipelines.cvdw_source import Prefetcher, configure_schema, cvdw_source
     from pipelines.cvdw_source.client import CVDWClient
 
     pipeline = cvdw.make_pipeline()
-    source = cvdw_source(CVDWClient(cvdw.read_settings()), [e for e in ENDPOINTS if e.path == "reservas"])
+    reservas = [e for e in ENDPOINTS if e.path == "reservas"]
+    with Prefetcher(CVDWClient(cvdw.read_settings()), reservas, {}, {}, None, ahead=100) as prefetcher:
+        source = cvdw_source(prefetcher.batch(100))
     configure_schema(source.schema)
     pipeline.extract(source, loader_file_format="csv")
     assert pipeline.has_pending_data

@@ -26,16 +26,25 @@ nothing new makes exactly one request per path. Zero dates (``0000-00-00 00:00:0
 first and are never used as a cursor (CVDW answers 400 to them); only a first load can meet
 them, and a page made only of them is passed by page number.
 
-Durability: the cursor lives in dlt's resource state, which dlt commits in the destination
-together with the rows of the same load package. The runner (``pipelines/cvdw.py``) loads
-``pages_per_load`` pages at a time, so a crash costs at most that many pages, and a re-run
-finishes any pending package first. Rows merge on ``referencia``, newest ``referencia_data``
-first, so nothing is duplicated and edits and soft deletes (``ativo = "N"``) replace the row.
+Pace: the rate limit, not our processing, must set the speed. A ``Prefetcher`` thread walks
+the paths one after the other into a bounded queue while dlt normalizes and loads the batch
+before, so the waits of the limit hide the loading.
+
+Durability: every fetched page carries a copy of its path's state (cursor and ``seen``) as it
+stands after that page. When the loader replays the page into dlt, that copy becomes the
+resource state, which dlt commits in the destination together with the rows of the same load
+package. The runner (``pipelines/cvdw.py``) loads ``pages_per_load`` pages at a time, so a crash
+costs at most that many pages plus the ones fetched ahead, and a re-run finishes any pending
+package first. Rows merge on ``referencia``, newest ``referencia_data`` first, so nothing is
+duplicated and edits and soft deletes (``ativo = "N"``) replace the row.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,7 +58,7 @@ from .endpoints import DECIMAL_COLUMNS, ENDPOINTS, Endpoint
 
 logger = logging.getLogger("cvdw")
 
-__all__ = ["cvdw_source", "PathProgress", "ENDPOINTS", "Endpoint"]
+__all__ = ["cvdw_source", "Prefetcher", "PathProgress", "ENDPOINTS", "Endpoint"]
 
 
 @dataclass
@@ -80,12 +89,11 @@ class PathReader:
     """Reads one path from the cursor in its resource state, as the module docstring explains."""
 
     def __init__(self, client: CVDWClient, endpoint: Endpoint, state: dict[str, Any],
-                 progress: PathProgress, max_pages: int, start_date: str | None) -> None:
+                 progress: PathProgress, start_date: str | None) -> None:
         self.client = client
         self.endpoint = endpoint
         self.state = state
         self.progress = progress
-        self.max_pages = max_pages
         if start_date:
             self.state["cursor"] = start_date
             self.state["seen"] = []
@@ -121,7 +129,7 @@ class PathReader:
         return page
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
-        for _ in range(self.max_pages):
+        while not self.progress.complete:
             page = self._get(since=self.cursor)
             dates = [r["referencia_data"] for r in page.rows if is_date(r.get("referencia_data"))]
             if page.rows and not dates:
@@ -137,8 +145,6 @@ class PathReader:
                     yield fresh
                 self._advance(page.rows)
                 self.progress.complete = page.total_pages <= 1
-            if self.progress.complete:
-                return
 
     def _walk_tie_group(self, moment: str) -> Iterator[list[dict[str, Any]]]:
         """Every row stamped exactly ``moment``, by page number, until a walk saw no change."""
@@ -177,41 +183,118 @@ class PathReader:
             page = self._get(page.pagina + 1)
 
 
-@dlt.source(name="cvdw", section="cvdw", max_table_nesting=1)
-def cvdw_source(
-    client: CVDWClient,
-    endpoints: list[Endpoint] | None = None,
-    progress: dict[str, PathProgress] | None = None,
-    max_pages: int = 20,
-    start_date: str | None = None,
-) -> list[DltResource]:
-    """One merge resource per CVDW path; each reads at most ``max_pages`` pages per call."""
-    progress = progress if progress is not None else {}
-    return [
-        _resource(client, endpoint, progress.setdefault(endpoint.path, PathProgress(endpoint.path)),
-                  max_pages, start_date)
-        for endpoint in endpoints or ENDPOINTS
-    ]
+@dataclass
+class Fetched:
+    """One page of rows, and its path's state as it stands once these rows are loaded."""
+
+    endpoint: Endpoint
+    rows: list[dict[str, Any]]
+    state: dict[str, Any]
 
 
-def _resource(client: CVDWClient, endpoint: Endpoint, progress: PathProgress, max_pages: int,
-              start_date: str | None) -> DltResource:
-    def read() -> Iterator[list[dict[str, Any]]]:
-        reader = PathReader(client, endpoint, dlt.current.resource_state(), progress, max_pages,
-                            start_date)
+_DONE = object()
+
+
+class Prefetcher:
+    """Fetches the paths one after the other in a thread, ``ahead`` pages ahead of the loader.
+
+    ``states`` are the paths' resource states as committed in the destination (by table).
+    A path that fails (403, an outage) records its error and the next path goes on; a
+    ``FatalCVDWError`` (bad credentials) stops everything and is raised to the loader.
+    """
+
+    def __init__(self, client: CVDWClient, endpoints: list[Endpoint],
+                 states: dict[str, dict[str, Any]], progress: dict[str, PathProgress],
+                 start_date: str | None, ahead: int) -> None:
+        self.client, self.endpoints, self.states = client, endpoints, states
+        self.progress, self.start_date = progress, start_date
+        self.queue: queue.Queue = queue.Queue(maxsize=ahead)
+        self.stopping = threading.Event()
+        self.done = False
+        self.thread = threading.Thread(target=self._fetch, name="cvdw-prefetch", daemon=True)
+
+    def __enter__(self) -> Prefetcher:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopping.set()
+        while self.thread.is_alive():  # unblock a thread waiting for room in the queue
+            try:
+                self.queue.get(timeout=0.1)
+            except queue.Empty:
+                pass
+
+    def _fetch(self) -> None:
+        try:
+            for endpoint in self.endpoints:
+                self._fetch_path(endpoint)
+            self._put(_DONE)
+        except BaseException as error:  # handed to the loader, which raises it
+            self._put(error)
+
+    def _fetch_path(self, endpoint: Endpoint) -> None:
+        progress = self.progress.setdefault(endpoint.path, PathProgress(endpoint.path))
+        state = copy.deepcopy(self.states.get(endpoint.table, {}))
+        reader = PathReader(self.client, endpoint, state, progress, self.start_date)
+        sent: dict[str, Any] | None = None
         try:
             for rows in reader.pages():
-                yield rows
-                logger.info(progress.line(client.stats.rate_limit_wait_seconds))
+                sent = copy.deepcopy(state)
+                self._put(Fetched(endpoint, rows, sent))
+                logger.info(progress.line(self.client.stats.rate_limit_wait_seconds))
         except FatalCVDWError:
             raise
         except CVDWError as error:
-            # One path failing (403, 400, an outage) must not stop the others; the state keeps
-            # the cursor of what was emitted, so the next run resumes there.
+            # One path failing must not stop the others; its state keeps the cursor of what
+            # was fetched, so the next run resumes there.
             progress.error = str(error)
+        if state != (sent if sent is not None else self.states.get(endpoint.table, {})):
+            # The cursor moved past rows already loaded (a tie group re-read): keep that.
+            self._put(Fetched(endpoint, [], copy.deepcopy(state)))
+
+    def _put(self, item: object) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                pass
+
+    def batch(self, pages: int) -> list[Fetched]:
+        """The next ``pages`` pages (fewer at the end); empty once every path is done."""
+        batch: list[Fetched] = []
+        while not self.done and len(batch) < pages:
+            item = self.queue.get()
+            if item is _DONE:
+                self.done = True
+            elif isinstance(item, BaseException):
+                self.done = True
+                raise item
+            else:
+                batch.append(item)
+        return batch
+
+
+@dlt.source(name="cvdw", section="cvdw", max_table_nesting=1)
+def cvdw_source(batch: list[Fetched], endpoints: list[Endpoint] | None = None) -> list[DltResource]:
+    """One merge resource per path in ``batch`` (or in ``endpoints``), replaying its pages."""
+    paths = {e.path: e for e in endpoints or []} | {f.endpoint.path: f.endpoint for f in batch}
+    return [_resource(endpoint, [f for f in batch if f.endpoint is endpoint])
+            for endpoint in paths.values()]
+
+
+def _resource(endpoint: Endpoint, pages: list[Fetched]) -> DltResource:
+    def replay() -> Iterator[list[dict[str, Any]]]:
+        state = dlt.current.resource_state()
+        for page in pages:
+            if page.rows:
+                yield page.rows
+            state.clear()
+            state.update(page.state)
 
     return dlt.resource(
-        read,
+        replay,
         name=endpoint.table,
         table_name=endpoint.table,
         primary_key="referencia",
