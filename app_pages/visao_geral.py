@@ -1,0 +1,76 @@
+"""Visão geral: the period's KPIs against the previous equal period, net sales by month, top
+developments."""
+
+import altair as alt
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import formatting as fmt
+from dashboard import metrics as m
+from dashboard.data import Filters
+from dashboard.ui import Card
+
+SALES = [
+    Card("Vendas brutas", "vendas_brutas", help="Unidades vendidas no período."),
+    Card("VGV bruto", "vgv_bruto", money=True, help="Soma dos contratos vendidos no período:"),
+    Card("Vendas líquidas", "vendas_liquidas", help="Vendas brutas menos distratos do período."),
+    Card("VGV líquido", "vgv_liquido", money=True, help="VGV bruto menos o VGV distratado no período:"),
+]
+COMMISSIONS = [
+    Card("Comissões geradas", "valor_comissao", money=True, help="Comissões das vendas do período:"),
+    Card("Comissões pagas", "valor_pago", money=True, help="Já pagas:"),
+    Card("Comissões a pagar", "valor_a_pagar", money=True, help="Ainda a pagar:", lower_is_better=True),
+]
+
+f = ui.current_filters()
+previous = m.previous_period(f.period)
+ui.page_header("Visão geral", f, f"comparado com {fmt.period(previous.start, previous.end)}")
+
+with ui.guarded():
+    now, before = data.sales_summary(f), data.sales_summary(f, previous)
+    com, com_before = data.commission_summary(f), data.commission_summary(f, previous)
+    vso_now = data.vso_summary(f)
+    vso_before = data.vso_summary(Filters(previous, f.empreendimentos, f.imobiliarias))
+    monthly = data.monthly_sales(f)
+    top = data.ranking(f, "empreendimento", limit=5)
+
+if not (now["vendas_brutas"] or now["distratos"] or com["comissoes"]):
+    ui.empty()
+    st.stop()
+
+st.subheader("Vendas")
+ui.kpi_row(SALES, now, before)
+c = st.columns(4)
+ui.kpi(c[0], "Distratos", fmt.integer(now["distratos"]), m.change(now["distratos"], before["distratos"]),
+       f"Vendas canceladas no período ({fmt.brl(now['vgv_distratos'])}).", lower_is_better=True)
+ui.rate_kpi(c[1], "Taxa de distrato", m.taxa_distrato(now["distratos"], now["vendas_brutas"]),
+            m.taxa_distrato(before["distratos"], before["vendas_brutas"]),
+            "Distratos ÷ vendas brutas do período.", lower_is_better=True)
+ticket = m.ticket_medio(now["vgv_bruto"], now["vendas_brutas"])
+ui.kpi(c[2], "Ticket médio", fmt.brl_compact(ticket),
+       m.change(ticket, m.ticket_medio(before["vgv_bruto"], before["vendas_brutas"])),
+       f"VGV bruto ÷ vendas brutas: {fmt.brl(ticket)}.")
+ui.rate_kpi(c[3], "VSO do período", m.vso(**vso_now), m.vso(**vso_before),
+            "Vendas líquidas ÷ (estoque no início do período + lançamentos). "
+            "Não depende do filtro de imobiliárias.")
+
+st.subheader("Comissões")
+ui.kpi_row(COMMISSIONS, com, com_before)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Vendas líquidas por mês")
+    chart_data = ui.with_month_labels(monthly)
+    chart_data["vgv_texto"] = chart_data["vgv_liquido"].map(fmt.brl)
+    chart = alt.Chart(chart_data).mark_bar(color="#0B6E4F").encode(
+        x=ui.month_axis(),
+        y=alt.Y("vendas_liquidas:Q", title="Unidades líquidas"),
+        tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"),
+                 alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas", format=",d"),
+                 alt.Tooltip("vgv_texto:N", title="VGV líquido")],
+    ).properties(height=320)
+    ui.show_chart(chart)
+with right:
+    st.subheader("Principais empreendimentos")
+    labels = {"nome": "Empreendimento", "vendas_liquidas": "Vendas líquidas", "vgv_liquido": "VGV líquido"}
+    ui.table(top, labels, money=("vgv_liquido",), integers=("vendas_liquidas",))

@@ -1,0 +1,1 @@
+"""The dashboard's pure logic (formatting, KPI arithmetic) and its data access (``data``)."""

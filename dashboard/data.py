@@ -1,0 +1,404 @@
+"""Reads for the dashboard: the ``marts`` schema, plus dlt's and dbt's metadata for the Dados page.
+
+Every query is a constant SQL text with bound parameters (``%(name)s``); filter values chosen by
+a user travel only as parameters, never as SQL. Results are cached with ``st.cache_data`` for
+``CACHE_SECONDS``, keyed by the database too, so two warehouses never share a cache entry.
+The connection is read-only and comes from the ``PG*`` variables (or the embedded PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psycopg2
+import psycopg2.extensions
+import streamlit as st
+from psycopg2 import errors
+
+from dashboard.metrics import Period, add_months
+from pipelines import warehouse
+
+CACHE_SECONDS = 600
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# NUMERIC to float: the app formats and charts values, the sums themselves are done in SQL.
+_NUMERIC_AS_FLOAT = psycopg2.extensions.new_type(
+    psycopg2.extensions.DECIMAL.values, "NUMERIC_AS_FLOAT", lambda v, cur: None if v is None else float(v))
+
+
+class DataUnavailable(RuntimeError):
+    """The warehouse cannot answer; the message (pt-BR, without secrets) says what to do."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    empreendimentos: tuple[int, ...] = ()  # empty: all developments
+    imobiliarias: tuple[str, ...] = ()  # empty: all brokerages
+
+    def params(self, period: Period | None = None) -> dict[str, Any]:
+        p = period or self.period
+        return {"start": p.start, "end": p.end, "emps": list(self.empreendimentos),
+                "imobs": list(self.imobiliarias)}
+
+
+# Appended to queries on marts.vendas / marts.comissoes: the shared filters, as parameters.
+FILTER_EMPS = "(cardinality(%(emps)s::bigint[]) = 0 or idempreendimento = any(%(emps)s::bigint[]))"
+FILTER_IMOBS = "(cardinality(%(imobs)s::text[]) = 0 or imobiliaria = any(%(imobs)s::text[]))"
+FILTERS = f"{FILTER_EMPS} and {FILTER_IMOBS}"
+
+
+# --------------------------------------------------------------------------- connection
+def target() -> tuple[str, str, str, str]:
+    """Which warehouse (host, port, database, user): part of every cache key."""
+    p = warehouse.connection_params()
+    return p["host"], p["port"], p["dbname"], p["user"]
+
+
+@st.cache_resource(show_spinner=False)
+def _started(where: tuple) -> bool:
+    """Start the embedded PostgreSQL once per process when it is the warehouse."""
+    warehouse.ensure_running()
+    return True
+
+
+def _connect():
+    p = warehouse.connection_params()
+    where = f"{p['host']}:{p['port']}/{p['dbname']}"
+    try:
+        _started(target())
+        conn = psycopg2.connect(**p, connect_timeout=10, application_name="cvdw-dashboard",
+                                options="-c statement_timeout=60000")
+    except (psycopg2.OperationalError, warehouse.WarehouseError) as exc:
+        raise DataUnavailable(
+            f"Não foi possível conectar ao banco de dados em {where} como {p['user']}: verifique as "
+            "variáveis PG* (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) e se o servidor está no ar."
+        ) from exc
+    conn.set_session(readonly=True, autocommit=True)
+    psycopg2.extensions.register_type(_NUMERIC_AS_FLOAT, conn)
+    return conn
+
+
+def _run(sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    conn = _connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            columns = [c.name for c in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+    except errors.UndefinedTable as exc:
+        raise DataUnavailable(
+            "As tabelas do painel (schema marts) ainda não existem neste banco: rode a carga e "
+            "`dbt build` (ou `make demo`)."
+        ) from exc
+    except errors.InsufficientPrivilege as exc:
+        raise DataUnavailable(
+            f"O usuário {conn.info.user} não tem permissão de leitura nas tabelas do painel: conceda "
+            "USAGE e SELECT no schema marts (veja o README)."
+        ) from exc
+    finally:
+        conn.close()
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Consultando o banco de dados…", max_entries=500)
+def _cached(sql: str, params: dict[str, Any], where: tuple) -> pd.DataFrame:
+    return _run(sql, params)
+
+
+def query(sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A constant SQL text with bound parameters → DataFrame (cached)."""
+    return _cached(sql, params or {}, target())
+
+
+def refresh() -> None:
+    """The "Atualizar dados" button: forget every cached read."""
+    _cached.clear()
+
+
+def _months(period: Period) -> dict[str, date]:
+    return {"m0": period.first_month, "m1": period.last_month}
+
+
+# --------------------------------------------------------------------------- filter options
+def development_options() -> pd.DataFrame:
+    return query("select idempreendimento, coalesce(empreendimento, 'Empreendimento ' || idempreendimento)"
+                 " as empreendimento from marts.empreendimentos order by 2")
+
+
+def brokerage_options() -> list[str]:
+    df = query("select distinct imobiliaria from marts.vendas where imobiliaria is not null order by 1")
+    return df["imobiliaria"].tolist()
+
+
+# --------------------------------------------------------------------------- sales
+def sales_summary(f: Filters, period: Period | None = None) -> dict[str, float]:
+    """Gross sales (by data_venda) and distratos (by data_distrato) in the period."""
+    df = query(f"""
+        select
+            count(*) filter (where data_venda between %(start)s and %(end)s) as vendas_brutas,
+            coalesce(sum(valor_contrato) filter (where data_venda between %(start)s and %(end)s), 0)
+                as vgv_bruto,
+            count(*) filter (where data_distrato between %(start)s and %(end)s) as distratos,
+            coalesce(sum(valor_contrato) filter (where data_distrato between %(start)s and %(end)s), 0)
+                as vgv_distratos
+        from marts.vendas
+        where (data_venda between %(start)s and %(end)s or data_distrato between %(start)s and %(end)s)
+          and {FILTERS}""", f.params(period))
+    row = df.iloc[0].to_dict()
+    row["vendas_liquidas"] = row["vendas_brutas"] - row["distratos"]
+    row["vgv_liquido"] = row["vgv_bruto"] - row["vgv_distratos"]
+    return row
+
+
+# Sales and distratos as dated events, so that any grouping counts gross, cancelled and net alike.
+_EVENTS = f"""
+    with eventos as (
+        select date_trunc('month', data_venda)::date as mes, idempreendimento, empreendimento,
+               corretor, imobiliaria, 1 as bruta, 0 as distrato,
+               valor_contrato as vgv_bruto, 0::numeric as vgv_distrato
+        from marts.vendas
+        where data_venda between %(start)s and %(end)s and {FILTERS}
+        union all
+        select date_trunc('month', data_distrato)::date, idempreendimento, empreendimento,
+               corretor, imobiliaria, 0, 1, 0, valor_contrato
+        from marts.vendas
+        where data_distrato between %(start)s and %(end)s and {FILTERS}
+    )"""
+_EVENT_TOTALS = """
+        sum(bruta) as vendas_brutas, sum(distrato) as distratos,
+        sum(bruta) - sum(distrato) as vendas_liquidas,
+        sum(vgv_bruto) as vgv_bruto, sum(vgv_distrato) as vgv_distratos,
+        sum(vgv_bruto) - sum(vgv_distrato) as vgv_liquido"""
+
+
+def monthly_sales(f: Filters, period: Period | None = None) -> pd.DataFrame:
+    """One row per month of the period (months without sales included, as zeros)."""
+    p = period or f.period
+    df = query(f"{_EVENTS} select mes, {_EVENT_TOTALS} from eventos group by mes order by mes",
+               f.params(p))
+    months = pd.DataFrame({"mes": month_range(p.first_month, p.last_month)})
+    df = months.merge(df, on="mes", how="left").fillna(0)
+    return df
+
+
+# Grouping dimensions of rankings: a fixed list, never a user's text.
+RANKING_COLUMNS = {"empreendimento": "empreendimento", "corretor": "corretor", "imobiliaria": "imobiliaria"}
+
+
+def ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
+    column = RANKING_COLUMNS[by]
+    return query(f"""{_EVENTS}
+        select coalesce({column}, 'Não informado') as nome, {_EVENT_TOTALS}
+        from eventos group by 1 order by vgv_liquido desc, vendas_liquidas desc, nome
+        limit %(limit)s""", f.params() | {"limit": limit})
+
+
+def sales_table(f: Filters) -> pd.DataFrame:
+    return query(f"""
+        select data_venda, empreendimento, unidade, corretor, imobiliaria, situacao,
+               valor_contrato, vgv_tabela, is_distrato, data_distrato, idreserva
+        from marts.vendas
+        where data_venda between %(start)s and %(end)s and {FILTERS}
+        order by data_venda desc, idreserva desc""", f.params())
+
+
+# --------------------------------------------------------------------------- VSO
+def vso_summary(f: Filters) -> dict[str, float]:
+    """VSO of the period over the chosen developments: net sales ÷ (stock at the start of the
+    period, or of the development's first month in it, + launches in it). Brokerages do not
+    apply: stock belongs to the development."""
+    df = query(f"""
+        with meses as (
+            select *, row_number() over (partition by idempreendimento order by mes) as n
+            from marts.vso
+            where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
+        )
+        select coalesce(sum(vendas_liquidas), 0) as vendas_liquidas,
+               coalesce(sum(lancamentos), 0) as lancamentos,
+               coalesce(sum(estoque_inicial) filter (where n = 1), 0) as estoque_inicial
+        from meses""", f.params() | _months(f.period))
+    return df.iloc[0].to_dict()
+
+
+def vso_monthly(f: Filters, months_before: int = 0) -> pd.DataFrame:
+    """marts.vso rows for the period's months (and ``months_before`` more before it)."""
+    m0 = add_months(f.period.first_month, -months_before)
+    return query(f"""
+        select mes, idempreendimento, coalesce(empreendimento, 'Empreendimento ' || idempreendimento)
+               as empreendimento, estoque_inicial, lancamentos, vendas_brutas, distratos,
+               vendas_liquidas, vso
+        from marts.vso
+        where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
+        order by empreendimento, mes""", f.params() | {"m0": m0, "m1": f.period.last_month})
+
+
+# --------------------------------------------------------------------------- commissions
+def commission_summary(f: Filters, period: Period | None = None) -> dict[str, float]:
+    df = query(f"""
+        select count(*) as comissoes, coalesce(sum(valor_comissao), 0) as valor_comissao,
+               coalesce(sum(valor_pago), 0) as valor_pago, coalesce(sum(valor_a_pagar), 0) as valor_a_pagar
+        from marts.comissoes
+        where data_venda between %(start)s and %(end)s and {FILTERS}""", f.params(period))
+    return df.iloc[0].to_dict()
+
+
+def commissions_by_situation(f: Filters) -> pd.DataFrame:
+    return query(f"""
+        select coalesce(situacao, 'Não informada') as situacao, count(*) as comissoes,
+               sum(valor_comissao) as valor_comissao, sum(valor_pago) as valor_pago,
+               sum(valor_a_pagar) as valor_a_pagar
+        from marts.comissoes
+        where data_venda between %(start)s and %(end)s and {FILTERS}
+        group by 1 order by valor_comissao desc""", f.params())
+
+
+COMMISSION_RANKING_COLUMNS = {"corretor": "corretor", "imobiliaria": "imobiliaria"}
+
+
+def commission_ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
+    column = COMMISSION_RANKING_COLUMNS[by]
+    return query(f"""
+        select coalesce({column}, 'Não informado') as nome, count(*) as comissoes,
+               sum(valor_comissao) as valor_comissao, sum(valor_pago) as valor_pago,
+               sum(valor_a_pagar) as valor_a_pagar
+        from marts.comissoes
+        where data_venda between %(start)s and %(end)s and {FILTERS}
+        group by 1 order by valor_comissao desc, nome limit %(limit)s""", f.params() | {"limit": limit})
+
+
+def commissions_table(f: Filters) -> pd.DataFrame:
+    return query(f"""
+        select data_venda, empreendimento, corretor, imobiliaria, situacao, valor_contrato,
+               porcentagem_comissao, valor_comissao, valor_pago, valor_a_pagar, data_pagamento,
+               is_distrato, idcomissao, idreserva
+        from marts.comissoes
+        where data_venda between %(start)s and %(end)s and {FILTERS}
+        order by data_venda desc, idcomissao desc""", f.params())
+
+
+# --------------------------------------------------------------------------- pró-soluto
+def prosoluto_by_month_and_development(f: Filters) -> pd.DataFrame:
+    """Sums of contract and pró-soluto values of the period's sales, per month and development."""
+    return query("""
+        select date_trunc('month', v.data_venda)::date as mes,
+               coalesce(v.empreendimento, 'Empreendimento ' || v.idempreendimento) as empreendimento,
+               count(*) as vendas, sum(p.valor_contrato) as valor_contrato,
+               sum(p.valor_prosoluto) as valor_prosoluto
+        from marts.prosoluto as p
+        inner join marts.vendas as v using (idreserva)
+        where v.data_venda between %(start)s and %(end)s
+          and (cardinality(%(emps)s::bigint[]) = 0 or v.idempreendimento = any(%(emps)s::bigint[]))
+          and (cardinality(%(imobs)s::text[]) = 0 or v.imobiliaria = any(%(imobs)s::text[]))
+        group by 1, 2 order by 1, 2""", f.params())
+
+
+# --------------------------------------------------------------------------- Dados
+def last_loads(limit: int = 10) -> pd.DataFrame:
+    """dlt's load log: when each load finished (status 0 is a completed load)."""
+    return query("select load_id, schema_name, status, inserted_at from raw._dlt_loads"
+                 " order by inserted_at desc limit %(limit)s", {"limit": limit})
+
+
+def raw_tables() -> pd.DataFrame:
+    """Raw tables and their row counts as PostgreSQL's statistics estimate them: bounded cost,
+    and readable by a role that cannot read the raw tables themselves."""
+    return query("""
+        select c.relname as tabela,
+               greatest(coalesce(s.n_live_tup, 0), c.reltuples::bigint, 0) as linhas
+        from pg_class as c
+        join pg_namespace as n on n.oid = c.relnamespace
+        left join pg_stat_all_tables as s on s.relid = c.oid
+        where n.nspname = 'raw' and c.relkind in ('r', 'p') and c.relname not like '\\_dlt\\_%%'
+        order by 1""")
+
+
+def run_history(limit: int = 10) -> pd.DataFrame | None:
+    """The last runs from ``ops.runs`` (written by the scheduled job); None when absent or not
+    readable."""
+    try:
+        return query("""
+            select run_id, started_at, finished_at, status, exit_code, failed_stage, rows_loaded,
+                   requests, tests_passed, tests_warned, tests_failed, error
+            from ops.runs order by started_at desc limit %(limit)s""", {"limit": limit})
+    except DataUnavailable:  # missing table or schema, or no grant: the page says so
+        return None
+
+
+def dbt_target_dir() -> Path:
+    """dbt's artifacts folder: ``DBT_TARGET_PATH`` (dbt's own variable) or the project's target."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    if not configured:
+        return PROJECT_DIR / "dbt_project" / "target"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_DIR / "dbt_project" / path
+
+
+@dataclass
+class DbtResult:
+    """The last ``dbt build`` as its ``run_results.json`` tells it."""
+
+    finished_at: datetime | None
+    command: str
+    counts: dict[str, int] = field(default_factory=dict)  # pass / warn / error / fail / skip
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (status, node, message)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def last_dbt_result(folder: Path | None = None) -> DbtResult | None:
+    results = _read_json((folder or dbt_target_dir()) / "run_results.json")
+    if not results or "results" not in results:
+        return None
+    counts: dict[str, int] = {}
+    problems = []
+    for r in results["results"]:
+        status = str(r.get("status"))
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("warn", "error", "fail"):
+            problems.append((status, r.get("unique_id", ""), (r.get("message") or "")[:300]))
+    generated = results.get("metadata", {}).get("generated_at")
+    finished = datetime.fromisoformat(generated.replace("Z", "+00:00")) if generated else None
+    return DbtResult(finished, results.get("args", {}).get("which", ""), counts, problems)
+
+
+def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
+    """``dbt source freshness`` results (``sources.json``): newest load per raw table and status."""
+    sources = _read_json((folder or dbt_target_dir()) / "sources.json")
+    if not sources or "results" not in sources:
+        return None
+    rows = []
+    for r in sources["results"]:
+        loaded = r.get("max_loaded_at")
+        rows.append({
+            "tabela": r.get("unique_id", "").rsplit(".", 1)[-1],
+            "ultima_carga": datetime.fromisoformat(loaded) if loaded else None,
+            "status": r.get("status"),
+            "idade_horas": (r.get("max_loaded_at_time_ago_in_s") or 0) / 3600,
+        })
+    checked = sources.get("metadata", {}).get("generated_at")
+    df = pd.DataFrame(rows).sort_values("tabela") if rows else pd.DataFrame(rows)
+    df.attrs["checked_at"] = (datetime.fromisoformat(checked.replace("Z", "+00:00"))
+                              if checked else None)
+    return df
+
+
+def month_range(first: date, last: date) -> list[date]:
+    months, m = [], first
+    while m <= last:
+        months.append(m)
+        m = add_months(m, 1)
+    return months
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

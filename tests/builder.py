@@ -1,0 +1,103 @@
+"""A simulator world loaded by the real pipeline and built by the real ``dbt build``, in a fresh
+database on the embedded server: shared by the dbt, app and browser tests and the app benchmark."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from pipelines import warehouse
+from simulator import Simulator, World
+from simulator.world import from_ts
+
+from .conftest import EMAIL, PROJECT_DIR, TOKEN
+
+DBT_DIR = PROJECT_DIR / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def admin(sql: str, params: tuple = ()) -> None:
+    """Run a statement on the server's maintenance database (create/drop database, roles)."""
+    p = warehouse.connection_params() | {"dbname": "postgres"}
+    conn = psycopg2.connect(**{k: v for k, v in p.items() if k != "sslmode"})
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql, params or None)
+    conn.close()
+
+
+@dataclass
+class Built:
+    world: World
+    dbname: str
+    target_dir: Path
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+            cur.execute(sql, params or None)
+            return cur.fetchall() if cur.description else []
+
+    @property
+    def as_of(self) -> date:
+        return from_ts(self.world.now).date()
+
+    def load(self) -> None:
+        from pipelines import cvdw
+
+        assert cvdw.main([]) == 0
+
+    def dbt(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+                   "--target-path", str(self.target_dir), "--log-path", str(self.target_dir)]
+        return subprocess.run(command, cwd=PROJECT_DIR, env=os.environ.copy(), capture_output=True,
+                              text=True, timeout=timeout)
+
+    def build(self) -> None:
+        done = self.dbt("build", "--vars", json.dumps({"as_of": self.as_of.isoformat()}))
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+        assert "ERROR=0" in done.stdout
+
+
+@contextmanager
+def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
+                now: datetime | None = None) -> Iterator[Built]:
+    """A fresh database holding one simulator world (as of ``now``, else the simulator's fixed
+    day), loaded and built; the PG*, dlt and CVDW variables point at it (and the simulator) until
+    the block ends, then it is dropped."""
+    world = World(seed=seed, size=size, **({"now": now} if now else {}))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin(f"create database {name}")
+    try:
+        with pytest.MonkeyPatch.context() as mp, Simulator(
+            world, email=EMAIL, token=TOKEN, requests_per_window=10_000, window_seconds=1.0
+        ) as sim:
+            env = {
+                "PGDATABASE": name, "CVDW_PIPELINES_DIR": str(tmp / "dlt"), "DO_NOT_TRACK": "1",
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                "SOURCES__CVDW__BASE_URL": sim.base_url, "SOURCES__CVDW__EMAIL": EMAIL,
+                "SOURCES__CVDW__TOKEN": TOKEN, "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
+                "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1", "SOURCES__CVDW__PAGE_SIZE": "500",
+                "SOURCES__CVDW__TIMEOUT_SECONDS": "5", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
+                "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
+            }
+            for key, value in env.items():
+                mp.setenv(key, value)
+            state = Built(world, name, tmp / "target")
+            state.load()
+            state.build()
+            yield state
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        admin(f"drop database if exists {name} with (force)")

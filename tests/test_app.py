@@ -1,0 +1,348 @@
+"""The dashboard with Streamlit's AppTest on a database the suite builds (simulator world → real
+load → real ``dbt build``): every page renders, its KPIs equal values computed here from the
+marts with SQL, filters change the numbers and persist across pages, empty selections show the
+friendly message, SQL in a filter value stays data, the password gate and the read-only role work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import psycopg2
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth, data
+from dashboard import formatting as fmt
+from dashboard import metrics as m
+from dashboard.metrics import Period
+from dashboard.ui import EMPTY_MESSAGE
+from pipelines import warehouse
+
+from .builder import PROJECT_DIR, Built, admin, built_world
+
+PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
+TODAY = date.today()
+PERIOD = Period(m.add_months(m.month_start(TODAY), -11), TODAY)
+NOTHING = Period(date(2001, 1, 1), date(2001, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """One world as of today (so the period presets find data), built once for the module, with
+    source freshness checked so the Dados page has it."""
+    tmp = tmp_path_factory.mktemp("app")
+    with built_world(41, 400, tmp, prefix="test_app", now=datetime.combine(TODAY, datetime.min.time())
+                     .replace(hour=9)) as state, pytest.MonkeyPatch.context() as mp:
+        assert state.dbt("source", "freshness").returncode == 0
+        mp.setenv("DBT_TARGET_PATH", str(state.target_dir))
+        yield state
+
+
+def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (), imobs: tuple = (),
+        password_hash: str | None = None) -> AppTest:
+    """Run the router (then switch to ``page``) with these filters, from a cold cache."""
+    data._cached.clear()
+    at = AppTest.from_file(str(PROJECT_DIR / "streamlit_app.py"), default_timeout=120)
+    if password_hash:
+        at.secrets["auth"] = {"password_hash": password_hash}
+    if period is not None:
+        at.session_state["periodo"] = "Personalizado"
+        at.session_state["datas"] = (period.start, period.end)
+    at.session_state["empreendimentos"] = list(emps)
+    at.session_state["imobiliarias"] = list(imobs)
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    return at
+
+
+def cards(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def infos(at: AppTest) -> list[str]:
+    return [i.value for i in at.info]
+
+
+# --------------------------------------------------------------------------- expected values (SQL)
+def where(period: Period, column: str, emps: tuple = (), imobs: tuple = ()) -> tuple[str, tuple]:
+    sql, params = f" where {column} between %s and %s", [period.start, period.end]
+    if emps:
+        sql, params = sql + " and idempreendimento in %s", [*params, tuple(emps)]
+    if imobs:
+        sql, params = sql + " and imobiliaria in %s", [*params, tuple(imobs)]
+    return sql, tuple(params)
+
+
+def expected_sales(b: Built, period: Period, emps: tuple = (), imobs: tuple = ()) -> dict:
+    sql, params = where(period, "data_venda", emps, imobs)
+    totals = "select count(*), coalesce(sum(valor_contrato), 0) from marts.vendas"
+    gross, vgv = b.query(totals + sql, params)[0]
+    sql, params = where(period, "data_distrato", emps, imobs)
+    cancelled, vgv_c = b.query(totals + sql, params)[0]
+    return {"vendas_brutas": gross, "vgv_bruto": vgv, "distratos": cancelled, "vgv_distratos": vgv_c,
+            "vendas_liquidas": gross - cancelled, "vgv_liquido": vgv - vgv_c}
+
+
+def expected_commissions(b: Built, period: Period, emps: tuple = (), imobs: tuple = ()) -> tuple:
+    sql, params = where(period, "data_venda", emps, imobs)
+    return b.query("select count(*), coalesce(sum(valor_comissao), 0), coalesce(sum(valor_pago), 0),"
+                   " coalesce(sum(valor_a_pagar), 0) from marts.comissoes" + sql, params)[0]
+
+
+def expected_vso(b: Built, period: Period, emps: tuple = ()) -> float | None:
+    """Net sales ÷ (each development's stock at its first month in the period + launches)."""
+    sql, params = where(Period(period.first_month, period.last_month), "mes", emps)
+    rows = b.query("select idempreendimento, mes, estoque_inicial, lancamentos, vendas_liquidas"
+                   " from marts.vso" + sql + " order by mes", params)
+    first: dict[int, int] = {}
+    for dev, _, stock, _, _ in rows:
+        first.setdefault(dev, stock)
+    offer = sum(first.values()) + sum(r[3] for r in rows)
+    return m.ratio(sum(r[4] for r in rows), offer)
+
+
+# --------------------------------------------------------------------------- pages
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(built: Built, page: str):
+    at = app(page)
+    assert at.title and not at.error
+    assert at.metric, "every page shows KPI cards"
+    assert "Acesso aberto" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_overview_kpis_equal_the_marts(built: Built):
+    at = app("visao_geral")
+    got = cards(at)
+    exp, before = expected_sales(built, PERIOD), expected_sales(built, m.previous_period(PERIOD))
+    assert exp["vendas_brutas"] > 0 and exp["distratos"] > 0  # the world has both
+    assert got["Vendas brutas"] == fmt.integer(exp["vendas_brutas"])
+    assert got["VGV bruto"] == fmt.brl_compact(exp["vgv_bruto"])
+    assert got["Vendas líquidas"] == fmt.integer(exp["vendas_liquidas"])
+    assert got["VGV líquido"] == fmt.brl_compact(exp["vgv_liquido"])
+    assert got["Distratos"] == fmt.integer(exp["distratos"])
+    assert got["Taxa de distrato"] == fmt.percent(exp["distratos"] / exp["vendas_brutas"])
+    assert got["Ticket médio"] == fmt.brl_compact(exp["vgv_bruto"] / exp["vendas_brutas"])
+    assert got["VSO do período"] == fmt.percent(expected_vso(built, PERIOD))
+    _, total, paid, to_pay = expected_commissions(built, PERIOD)
+    assert (got["Comissões geradas"], got["Comissões pagas"], got["Comissões a pagar"]) == (
+        fmt.brl_compact(total), fmt.brl_compact(paid), fmt.brl_compact(to_pay))
+    delta = {metric.label: metric.delta for metric in at.metric}
+    change = m.change(exp["vendas_brutas"], before["vendas_brutas"])
+    assert delta["Vendas brutas"] == fmt.signed_percent(change)
+    assert fmt.brl(exp["vgv_bruto"]) in {metric.label: metric.help for metric in at.metric}["VGV bruto"]
+
+
+def test_vendas_page(built: Built):
+    at = app("vendas")
+    month = PERIOD.last_month
+    this, last_year = (expected_sales(built, Period(mo, m.month_end(mo)))
+                       for mo in (month, m.same_month_last_year(month)))
+    got = cards(at)
+    assert got["Vendas brutas no mês"] == fmt.integer(this["vendas_brutas"])
+    assert got["VGV líquido no mês"] == fmt.brl_compact(this["vgv_liquido"])
+    deltas = {metric.label: metric.delta for metric in at.metric}
+    assert deltas["Vendas brutas no mês"] == (
+        fmt.signed_percent(m.change(this["vendas_brutas"], last_year["vendas_brutas"])) or "")
+    sales = at.dataframe[-1].value
+    assert len(sales) == expected_sales(built, PERIOD)["vendas_brutas"]
+    rankings = at.dataframe[0].value
+    top = built.query("select empreendimento from marts.vendas where data_venda between %s and %s"
+                      " group by 1 order by sum(valor_contrato) desc limit 1", (PERIOD.start, PERIOD.end))
+    assert top[0][0] in set(rankings["nome"])
+
+
+def test_vso_page(built: Built):
+    got = cards(app("vso"))
+    assert got["VSO do período"] == fmt.percent(expected_vso(built, PERIOD))
+    rows = built.query("select sum(lancamentos) from marts.vso where mes between %s and %s",
+                       (PERIOD.first_month, PERIOD.last_month))
+    assert got["Lançamentos no período"] == fmt.integer(rows[0][0])
+    stock = built.query("select sum(estoque_inicial + lancamentos - vendas_liquidas) from marts.vso"
+                        " where mes = %s", (PERIOD.last_month,))[0][0]
+    assert got["Estoque atual"] == fmt.integer(stock)
+    pace = [r[0] for r in built.query("select sum(vendas_liquidas) from marts.vso where mes between %s and %s"
+                                      " group by mes order by mes", (m.add_months(PERIOD.last_month, -2),
+                                                                     PERIOD.last_month))]
+    assert got["Meses de estoque"] == fmt.decimal(m.ratio(stock, sum(pace) / 3))
+
+
+def test_comissoes_page(built: Built):
+    count, total, paid, to_pay = expected_commissions(built, PERIOD)
+    at = app("comissoes")
+    got = cards(at)
+    assert count > 0
+    assert got["Quantidade de comissões"] == fmt.integer(count)
+    assert (got["Comissões geradas"], got["Pagas"], got["A pagar"]) == (
+        fmt.brl_compact(total), fmt.brl_compact(paid), fmt.brl_compact(to_pay))
+    assert len(at.dataframe[-1].value) == count
+
+
+def test_prosoluto_page(built: Built):
+    share = built.query("select sum(p.valor_prosoluto) / sum(p.valor_contrato) from marts.prosoluto p"
+                        " join marts.vendas v using (idreserva) where v.data_venda between %s and %s",
+                        (PERIOD.start, PERIOD.end))[0][0]
+    assert cards(app("prosoluto"))["Participação do pró-soluto"] == fmt.percent(share)
+
+
+def test_dados_page(built: Built):
+    at = app("dados")
+    got = cards(at)
+    last = built.query("select max(inserted_at) from raw._dlt_loads where status = 0")[0][0]
+    assert got["Última carga do CVDW"] == fmt.moment(last)
+    assert got["Último dbt build"] == "Aprovado"
+    assert int(got["Testes aprovados"].replace(".", "")) > 20
+    assert "Histórico de execuções indisponível." in infos(at)  # no ops.runs in this database
+    tables = at.dataframe[0].value
+    assert {"reservas", "comissoes", "unidades"} <= set(tables["tabela"])
+    status = dict(zip(tables["tabela"], tables["status"], strict=True))  # from dbt's sources.json
+    assert {status[t] for t in ("reservas", "comissoes", "unidades")} == {"Em dia"}
+
+
+def test_dados_page_shows_the_run_history(built: Built):
+    built.query("create schema if not exists ops; create table if not exists ops.runs ("
+                " run_id bigserial primary key, started_at timestamptz not null, finished_at timestamptz,"
+                " status text not null, exit_code integer, failed_stage text,"
+                " rows_loaded jsonb not null default '{}', requests integer,"
+                " rate_limit_wait_seconds numeric, tests_passed integer, tests_warned integer,"
+                " tests_failed integer, error text)")
+    try:
+        built.query("insert into ops.runs (started_at, finished_at, status, exit_code, failed_stage,"
+                    " rows_loaded, requests, tests_passed, tests_warned, tests_failed, error) values"
+                    " (now() - interval '1 hour', now(), 'failed', 1, 'load', '{\"reservas\": 1234}', 7,"
+                    " null, null, null, 'CVDW answered 401: check the token')")
+        at = app("dados")
+        runs = at.dataframe[-1].value
+        assert list(runs["status"]) == ["Falhou"]
+        assert list(runs["rows_loaded"]) == ["1.234"]
+        assert "Histórico de execuções indisponível." not in infos(at)
+    finally:
+        built.query("drop schema ops cascade")
+
+
+# --------------------------------------------------------------------------- filters
+def test_filters_change_the_numbers_and_persist_across_pages(built: Built):
+    dev = built.query("select idempreendimento from marts.vendas where data_venda between %s and %s"
+                      " group by 1 order by count(*) limit 1", (PERIOD.start, PERIOD.end))[0][0]
+    one, everything = expected_sales(built, PERIOD, (dev,)), expected_sales(built, PERIOD)
+    assert one["vendas_brutas"] != everything["vendas_brutas"]
+    at = app("visao_geral", emps=(dev,))
+    assert cards(at)["Vendas brutas"] == fmt.integer(one["vendas_brutas"])
+    assert cards(at)["VSO do período"] == fmt.percent(expected_vso(built, PERIOD, (dev,)))
+    at.switch_page("app_pages/comissoes.py").run()  # the sidebar keeps the development
+    assert at.sidebar.multiselect(key="empreendimentos").value == [dev]
+    count = expected_commissions(built, PERIOD, (dev,))[0]
+    assert cards(at)["Quantidade de comissões"] == fmt.integer(count)
+
+    imob = built.query("select imobiliaria from marts.vendas where data_venda between %s and %s"
+                       " and imobiliaria is not null group by 1 order by count(*) desc limit 1",
+                       (PERIOD.start, PERIOD.end))[0][0]
+    by_imob = expected_sales(built, PERIOD, imobs=(imob,))
+    assert by_imob["vendas_brutas"] != everything["vendas_brutas"]
+    assert cards(app("visao_geral", imobs=(imob,)))["Vendas brutas"] == fmt.integer(by_imob["vendas_brutas"])
+
+
+def test_preset_period_is_the_default(built: Built):
+    at = app("visao_geral", period=None)
+    assert at.sidebar.selectbox(key="periodo").value == "Últimos 12 meses"
+    expected = expected_sales(built, m.preset_period("Últimos 12 meses", TODAY))
+    assert cards(at)["Vendas brutas"] == fmt.integer(expected["vendas_brutas"])
+
+
+@pytest.mark.parametrize("page", PAGES[:-1])
+def test_a_period_without_data_shows_the_friendly_message(built: Built, page: str):
+    at = app(page, period=NOTHING)
+    assert EMPTY_MESSAGE in infos(at)
+    assert not at.metric and not at.error
+
+
+def test_a_selection_without_sales_shows_the_friendly_message(built: Built):
+    """A development and a brokerage that both sold, but never together in that month."""
+    pairs = built.query("""
+        with m as (select date_trunc('month', data_venda)::date as mes, idempreendimento, imobiliaria
+                   from marts.vendas where imobiliaria is not null),
+             cross_pairs as (select a.mes, a.idempreendimento, b.imobiliaria from m a join m b using (mes))
+        select mes, idempreendimento, imobiliaria from cross_pairs
+        except select date_trunc('month', data_venda)::date, idempreendimento, imobiliaria from marts.vendas
+        except select date_trunc('month', data_distrato)::date, idempreendimento, imobiliaria
+               from marts.vendas
+        order by 1 desc limit 1""")
+    month, dev, imob = pairs[0]
+    at = app("vendas", period=Period(month, m.month_end(month)), emps=(dev,), imobs=(imob,))
+    assert EMPTY_MESSAGE in infos(at) and not at.metric
+
+
+def test_sql_in_a_filter_value_stays_data(built: Built):
+    evil = "Imob'); drop table marts.vendas; --"
+    victim = built.query("select imobiliaria from marts.vendas where data_venda between %s and %s and"
+                         " imobiliaria is not null group by 1 order by 1 limit 1",
+                         (PERIOD.start, PERIOD.end))[0][0]
+    for table in ("vendas", "comissoes"):
+        built.query(f"update marts.{table} set imobiliaria = %s where imobiliaria = %s", (evil, victim))
+    expected = expected_sales(built, PERIOD, imobs=(evil,))
+    assert expected["vendas_brutas"] > 0
+    at = app("visao_geral", imobs=(evil,))
+    assert cards(at)["Vendas brutas"] == fmt.integer(expected["vendas_brutas"])
+    at.switch_page("app_pages/vendas.py").run()
+    assert not at.exception
+    # A value the database has never seen, straight into the data layer: no rows, no SQL.
+    hostile = ("x' or '1'='1", "'; drop schema marts cascade; --")
+    summary = data.sales_summary(data.Filters(PERIOD, (), hostile))
+    assert summary["vendas_brutas"] == 0
+    assert built.query("select count(*) from marts.vendas")[0][0] > 0
+    assert built.query("select to_regclass('marts.vendas') is not null")[0][0]
+
+
+# --------------------------------------------------------------------------- access
+def test_password_gate(built: Built):
+    stored = auth.hash_password("segredo-do-painel", iterations=1_000)
+    at = app(password_hash=stored)
+    assert not at.metric and at.text_input  # only the login form
+    at.text_input[0].input("errada")
+    at.button[0].click().run()
+    assert "Senha incorreta. Tente de novo." in [e.value for e in at.error] and not at.metric
+    at.text_input[0].input("segredo-do-painel")
+    at.button[0].click().run()
+    assert not at.exception and cards(at)["Vendas brutas"]
+    assert "segredo-do-painel" not in repr(at.session_state)
+
+
+def test_the_app_works_with_the_read_only_role(built: Built, monkeypatch: pytest.MonkeyPatch):
+    """The README's role recipe: USAGE + SELECT on marts, ops.runs and raw._dlt_loads only."""
+    role = f"painel_{uuid.uuid4().hex[:8]}"
+    admin(f"create role {role} login password 'leitura'")
+    built.query(f"""
+        grant usage on schema marts to {role};
+        grant select on all tables in schema marts to {role};
+        grant usage on schema raw to {role};
+        grant select on raw._dlt_loads to {role};""")
+    try:
+        p = warehouse.connection_params()
+        for key, value in {"PGHOST": p["host"], "PGPORT": p["port"], "PGUSER": role,
+                           "PGPASSWORD": "leitura", "PGSSLMODE": "disable"}.items():
+            monkeypatch.setenv(key, value)
+        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("select 1 from raw.reservas limit 1")
+        for page in PAGES:
+            at = app(page)
+            assert at.metric and not at.error, page
+        assert cards(app("visao_geral"))["Vendas brutas"] == fmt.integer(
+            expected_sales(built, PERIOD)["vendas_brutas"])
+    finally:
+        monkeypatch.undo()  # back to the owner for the clean-up
+        built.query(f"drop owned by {role}")
+        admin(f"drop role {role}")
+
+
+def test_an_unreachable_database_is_one_line_without_secrets(built: Built, monkeypatch: pytest.MonkeyPatch):
+    for key, value in {"PGHOST": "127.0.0.1", "PGPORT": "1", "PGUSER": "painel",
+                       "PGPASSWORD": "senha-que-nao-aparece"}.items():
+        monkeypatch.setenv(key, value)
+    at = app("vendas")
+    assert len(at.error) == 1 and "Não foi possível conectar" in at.error[0].value
+    assert "senha-que-nao-aparece" not in at.error[0].value and not at.metric

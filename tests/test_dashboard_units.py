@@ -1,0 +1,102 @@
+"""The dashboard's pure functions: pt-BR formatting, periods and KPI arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from dashboard import formatting as fmt
+from dashboard import metrics as m
+from dashboard.metrics import Period
+
+NBSP = "\xa0"
+
+
+def test_money_in_reais():
+    assert fmt.brl(Decimal("1234567.89")) == f"R${NBSP}1.234.567,89"
+    assert fmt.brl(0) == f"R${NBSP}0,00"
+    assert fmt.brl(-12.5) == f"-R${NBSP}12,50"
+    assert fmt.brl(None) == "—"
+    assert fmt.brl(float("nan")) == "—"
+
+
+def test_compact_money_for_cards():
+    assert fmt.brl_compact(45_678_901) == f"R${NBSP}45,7{NBSP}mi"
+    assert fmt.brl_compact(1_234_567_890) == f"R${NBSP}1,2{NBSP}bi"
+    assert fmt.brl_compact(9_999.5) == f"R${NBSP}9.999,50"
+    assert fmt.brl_compact(None) == "—"
+
+
+def test_percent_integer_decimal():
+    assert fmt.percent(0.2271) == "22,7%"
+    assert fmt.percent(Decimal("0.05")) == "5,0%"
+    assert fmt.percent(None) == "—"
+    assert fmt.signed_percent(0.123) == "+12,3%"
+    assert fmt.signed_percent(-0.04) == "-4,0%"
+    assert fmt.signed_percent(None) is None
+    assert fmt.integer(1234567) == "1.234.567"
+    assert fmt.decimal(3.456) == "3,5"
+
+
+def test_dates_and_months():
+    assert fmt.day(date(2026, 3, 7)) == "07/03/2026"
+    assert fmt.day(None) == "—"
+    assert fmt.month_short(date(2026, 2, 1)) == "fev/26"
+    assert fmt.month_long(date(2026, 3, 1)) == "março de 2026"
+    assert fmt.month_names()[0] == "janeiro" and fmt.month_names("abbreviated")[11] == "dez"
+    assert fmt.period(date(2026, 1, 1), date(2026, 1, 31)) == "01/01/2026 a 31/01/2026"
+
+
+@pytest.mark.parametrize("preset, expected", [
+    ("Últimos 12 meses", Period(date(2025, 12, 1), date(2026, 11, 29))),
+    ("Últimos 3 meses", Period(date(2026, 9, 1), date(2026, 11, 29))),
+    ("Este mês", Period(date(2026, 11, 1), date(2026, 11, 29))),
+    ("Este ano", Period(date(2026, 1, 1), date(2026, 11, 29))),
+    ("Ano passado", Period(date(2025, 1, 1), date(2025, 12, 31))),
+])
+def test_presets(preset, expected):
+    assert m.preset_period(preset, date(2026, 11, 29)) == expected
+
+
+def test_unknown_preset_is_an_error():
+    with pytest.raises(ValueError):
+        m.preset_period("Personalizado", date(2026, 1, 1))
+
+
+def test_previous_equal_period():
+    # whole months shift by months, across a year boundary
+    assert m.previous_period(Period(date(2026, 2, 1), date(2026, 4, 30))) == Period(
+        date(2025, 11, 1), date(2026, 1, 31))
+    assert m.previous_period(Period(date(2025, 1, 1), date(2025, 12, 31))) == Period(
+        date(2024, 1, 1), date(2024, 12, 31))
+    # a period ending mid-month shifts by its number of days
+    prev = m.previous_period(Period(date(2026, 11, 1), date(2026, 11, 29)))
+    assert prev == Period(date(2026, 10, 3), date(2026, 10, 31)) and prev.days == 29
+
+
+def test_month_helpers():
+    assert m.add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert m.add_months(date(2026, 11, 1), 14) == date(2028, 1, 1)
+    assert m.month_end(date(2028, 2, 10)) == date(2028, 2, 29)
+    assert m.same_month_last_year(date(2026, 3, 15)) == date(2025, 3, 1)
+
+
+def test_kpi_arithmetic():
+    assert m.change(120, 100) == pytest.approx(0.2)
+    assert m.change(80, -100) == pytest.approx(1.8)
+    assert m.change(5, 0) is None and m.change(None, 3) is None
+    assert m.taxa_distrato(3, 40) == pytest.approx(0.075)
+    assert m.taxa_distrato(0, 0) is None
+    assert m.ticket_medio(Decimal("1000000.00"), 4) == 250_000
+    assert m.vso(10, 90, 10) == pytest.approx(0.1)
+    assert m.vso(1, 0, 0) is None and m.vso(1, -3, 2) is None
+
+
+def test_months_of_stock_uses_the_last_three_months():
+    assert m.months_of_stock(60, [100, 10, 20, 30]) == pytest.approx(3.0)
+    assert m.months_of_stock(60, [5]) == pytest.approx(12.0)
+    assert m.months_of_stock(60, [0, 0, 0]) is None
+    assert m.months_of_stock(60, [2, -5, 0]) is None
+    assert m.months_of_stock(60, []) is None
