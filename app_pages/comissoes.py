@@ -43,21 +43,23 @@ long["parte"] = long["parte"].map({"valor_pago": "Pago", "valor_a_pagar": "A pag
 long["valor_texto"] = long["valor"].map(fmt.brl)
 chart = alt.Chart(long).mark_bar().encode(
     y=alt.Y("situacao:N", title=None, sort=by_situation["situacao"].tolist(), axis=alt.Axis(labelLimit=240)),
-    x=alt.X("valor:Q", title="R$", axis=alt.Axis(format="$,.2~s"), stack="zero"),
+    x=alt.X("valor:Q", title=None, axis=ui.money_axis(), stack="zero"),
     color=alt.Color("parte:N", scale=alt.Scale(domain=["Pago", "A pagar"], range=["#0B6E4F", "#E8A33D"])),
     tooltip=[alt.Tooltip("situacao:N", title="Situação"), alt.Tooltip("parte:N", title="Parte"),
              alt.Tooltip("valor_texto:N", title="Valor")],
-).properties(height=max(140, 48 * len(by_situation)))
+).properties(height=alt.Step(44))
 ui.show_chart(chart)
 
+st.subheader("Quem mais recebe comissão")
 RANKINGS = [("corretor", "Corretor", "Corretores"), ("imobiliaria", "Imobiliária", "Imobiliárias")]
-for column, (by, label, title) in zip(st.columns(2), RANKINGS, strict=True):
-    with column:
-        st.subheader(f"{title} com mais comissão")
+for tab, (by, label, _) in zip(st.tabs([r[2] for r in RANKINGS]), RANKINGS, strict=True):
+    with tab:
         ui.table(rankings[by], {"nome": label} | RANKING_COLUMNS, money=MONEY, integers=("comissoes",))
 
 st.subheader(f"Comissões do período ({fmt.integer(len(commissions))})")
 commissions["porcentagem_comissao"] = commissions["porcentagem_comissao"] / 100
 ui.table(commissions, TABLE_COLUMNS, money=("valor_contrato", *MONEY), percents=("porcentagem_comissao",),
          flags=("is_distrato",), dates=("data_venda", "data_pagamento"), ids=("idcomissao", "idreserva"),
+         csv_only=("imobiliaria", "valor_contrato", "porcentagem_comissao", "is_distrato", "idcomissao",
+                   "idreserva"),
          file_name=f"comissoes_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")

@@ -53,12 +53,11 @@ ui.show_chart(chart)
 st.subheader("Participação por empreendimento e mês")
 cells = with_share(ui.with_month_labels(rows))
 heat = alt.Chart(cells).mark_rect().encode(
-    x=alt.X("mes:O", title=None, timeUnit="yearmonth", axis=alt.Axis(format="%b/%y", labelAngle=-45)),
-    y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
+    x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
     color=alt.Color("participacao:Q", title="Pró-soluto", scale=alt.Scale(scheme="oranges"),
                     legend=alt.Legend(format=".0%")),
     tooltip=[alt.Tooltip("empreendimento:N", title="Empreendimento"), *tooltip],
-).properties(height=max(160, 34 * cells["empreendimento"].nunique()))
+).properties(height=alt.Step(36))
 ui.show_chart(heat)
 
 st.subheader("Por empreendimento")

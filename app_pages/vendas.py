@@ -28,25 +28,26 @@ SALES_COLUMNS = {
 f = ui.current_filters()
 ui.page_header("Vendas", f)
 
-month = f.period.last_month
-last_year = m.same_month_last_year(month)
+# The period's last month (so far) against the same days a year before.
+month = Period(f.period.last_month, min(f.period.end, m.month_end(f.period.last_month)))
+last_year = m.shift_months(month, -12)
 with ui.guarded():
     monthly = data.monthly_sales(f)
-    this_month = data.sales_summary(f, Period(month, m.month_end(month)))
-    that_month = data.sales_summary(f, Period(last_year, m.month_end(last_year)))
+    this_month, that_month = data.sales_summary(f, month), data.sales_summary(f, last_year)
     sales = data.sales_table(f)
 
 if not (monthly["vendas_brutas"].sum() or monthly["distratos"].sum()):
     ui.empty()
     st.stop()
 
-st.subheader(f"{fmt.month_long(month).capitalize()} contra {fmt.month_long(last_year)}")
+so_far = "" if month.end == m.month_end(month.end) else f" (até o dia {month.end.day})"
+st.subheader(f"{fmt.month_long(month.start).capitalize()}{so_far} contra {fmt.month_long(last_year.start)}")
 for column, (label, key, money) in zip(st.columns(4), MONTH_CARDS, strict=True):
     value = fmt.brl_compact(this_month[key]) if money else fmt.integer(this_month[key])
     before = fmt.brl(that_month[key]) if money else fmt.integer(that_month[key])
     column.metric(label, value, delta=fmt.signed_percent(m.change(this_month[key], that_month[key])),
-                  border=True, help=f"Em {fmt.month_long(last_year)}: {before}.",
-                  delta_description=f"vs. {fmt.month_short(last_year)}")
+                  border=True, help=f"De {fmt.period(last_year.start, last_year.end)}: {before}.",
+                  delta_description=f"vs. {fmt.month_short(last_year.start)}")
 
 st.subheader("Vendas brutas, distratos e vendas líquidas por mês")
 units = (st.segmented_control("Medida", ["Unidades", "VGV"], default="Unidades", key="medida_vendas")
@@ -62,7 +63,7 @@ chart = alt.Chart(long).mark_bar().encode(
     x=ui.month_axis(),
     xOffset=alt.XOffset("serie:N", sort=list(names.values())),
     y=alt.Y("valor:Q", title="Unidades" if units else "VGV (R$)",
-            axis=alt.Axis(format=",d" if units else "$,.2~s")),
+            axis=alt.Axis(format=",d") if units else ui.money_axis()),
     color=alt.Color("serie:N", sort=list(names.values()),
                     scale=alt.Scale(domain=list(names.values()), range=["#7FB8A4", "#D1495B", "#0B6E4F"])),
     tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"), alt.Tooltip("serie:N", title="Série"),
@@ -79,4 +80,5 @@ for tab, (_, by, label) in zip(st.tabs([r[0] for r in RANKINGS]), RANKINGS, stri
 st.subheader(f"Vendas do período ({fmt.integer(len(sales))})")
 ui.table(sales, SALES_COLUMNS, money=("valor_contrato", "vgv_tabela"), flags=("is_distrato",),
          dates=("data_venda", "data_distrato"), ids=("idreserva",),
+         csv_only=("situacao", "vgv_tabela", "idreserva"),
          file_name=f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")

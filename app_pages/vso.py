@@ -61,15 +61,16 @@ ui.show_chart(lines)
 
 st.subheader("Mapa de calor: empreendimento × mês")
 base = alt.Chart(chart_data).encode(
-    x=alt.X("mes:O", title=None, timeUnit="yearmonth", axis=alt.Axis(format="%b/%y", labelAngle=-45)),
-    y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
+    x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
 )
 heat = base.mark_rect().encode(
     color=alt.Color("vso:Q", title="VSO", scale=alt.Scale(scheme="greens"), legend=alt.Legend(format=".0%")),
     tooltip=tooltip)
+dark_cells = 0.6 * (chart_data["vso"].max() or 0)  # white text where the green gets dark
 labels = base.mark_text(fontSize=10).encode(
-    text="vso_texto:N", color=alt.condition("datum.vso > 0.3", alt.value("white"), alt.value("#1F2A30")))
-ui.show_chart((heat + labels).properties(height=max(160, 34 * chart_data["empreendimento"].nunique())))
+    text="vso_texto:N",
+    color=alt.condition(f"datum.vso > {dark_cells}", alt.value("white"), alt.value("#1F2A30")))
+ui.show_chart((heat + labels).properties(height=alt.Step(36)))
 
 st.subheader("Estoque no início do mês e lançamentos")
 totals = ui.with_month_labels(

@@ -325,7 +325,7 @@ def run_history(limit: int = 10) -> pd.DataFrame | None:
             select run_id, started_at, finished_at, status, exit_code, failed_stage, rows_loaded,
                    requests, tests_passed, tests_warned, tests_failed, error
             from ops.runs order by started_at desc limit %(limit)s""", {"limit": limit})
-    except DataUnavailable:  # missing table or schema, or no grant: the page says so
+    except (DataUnavailable, psycopg2.Error):  # missing, not granted or another shape: the page says so
         return None
 
 

@@ -71,20 +71,29 @@ def preset_period(preset: str, today: date) -> Period:
     raise ValueError(f"unknown period preset {preset!r}")
 
 
-def _whole_months(period: Period) -> int | None:
-    """How many calendar months the period covers exactly, else None."""
-    if period.start.day != 1 or period.end != month_end(period.end):
-        return None
+def months_spanned(period: Period) -> int:
+    """Calendar months the period touches (Dec 1 → Nov 29 of the next year: 12)."""
     return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
+def shift_months(period: Period, months: int) -> Period:
+    """The same stretch of days ``months`` months away; an end on a month's last day stays on
+    the last day, any other day is kept (clamped to the month's length)."""
+    def shift(day: date) -> date:
+        first = add_months(month_start(day), months)
+        if day == month_end(day):
+            return month_end(first)
+        return first.replace(day=min(day.day, month_end(first).day))
+
+    return Period(shift(period.start), shift(period.end))
+
+
 def previous_period(period: Period) -> Period:
-    """The equal period just before: the same number of whole months when the period is made of
-    whole months (so Feb–Apr compares with Nov–Jan), else the same number of days."""
-    months = _whole_months(period)
-    if months:
-        start = add_months(period.start, -months)
-        return Period(start, period.start - timedelta(days=1))
+    """The equal period just before. A period starting on the 1st is compared month for month
+    (this month so far with last month up to the same day; the last 12 months with the 12 before);
+    any other period with the same number of days just before it."""
+    if period.start.day == 1:
+        return shift_months(period, -months_spanned(period))
     end = period.start - timedelta(days=1)
     return Period(end - timedelta(days=period.days - 1), end)
 

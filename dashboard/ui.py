@@ -115,7 +115,7 @@ def kpi(column, label: str, value: str, change: float | None = None, help: str |
     """A KPI card with its change against the previous equal period."""
     column.metric(label, value, delta=fmt.signed_percent(change),
                   delta_color="inverse" if lower_is_better else "normal", help=help, border=True,
-                  delta_description="vs. período anterior" if change is not None else None)
+                  delta_description="vs. anterior" if change is not None else None)
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def rate_kpi(column, label: str, rate: float | None, previous: float | None, hel
     points = None if rate is None or previous is None else rate - previous
     column.metric(label, fmt.percent(rate), delta=fmt.signed_points(points), border=True, help=help,
                   delta_color="inverse" if lower_is_better else "normal",
-                  delta_description="vs. período anterior" if points is not None else None)
+                  delta_description="vs. anterior" if points is not None else None)
 
 
 # --------------------------------------------------------------------------- charts and tables
@@ -156,8 +156,27 @@ def show_chart(chart: alt.Chart | alt.LayerChart) -> None:
                     width="stretch")
 
 
-def month_axis(field: str = "mes", title: str = "Mês") -> alt.X:
-    return alt.X(f"{field}:T", title=title, axis=alt.Axis(format="%b/%y", labelAngle=0, tickCount="month"))
+def month_axis(field: str = "mes", title: str | None = "Mês") -> alt.X:
+    """Months as bands (``nov/26``), so that bars side by side and heat-map cells line up."""
+    return alt.X(f"yearmonth({field}):O", title=title, axis=alt.Axis(format="%b/%y", labelAngle=0))
+
+
+# Vega expression for money ticks the way the cards write them: R$ 1,2 mi, R$ 800 mil.
+_MONEY_TICKS = (
+    "abs(datum.value) >= 1e9 ? 'R$ ' + format(datum.value / 1e9, ',.1~f') + ' bi'"
+    " : abs(datum.value) >= 1e6 ? 'R$ ' + format(datum.value / 1e6, ',.1~f') + ' mi'"
+    " : abs(datum.value) >= 1e3 ? 'R$ ' + format(datum.value / 1e3, ',.0f') + ' mil'"
+    " : 'R$ ' + format(datum.value, ',.0f')"
+)
+
+
+def money_axis() -> alt.Axis:
+    return alt.Axis(labelExpr=_MONEY_TICKS)
+
+
+def rows_height(df: pd.DataFrame) -> int:
+    """A table tall enough to show every row without an inner scroll bar (up to 20 rows)."""
+    return 38 + 35 * min(len(df), 20)
 
 
 def with_month_labels(df: pd.DataFrame, column: str = "mes") -> pd.DataFrame:
@@ -172,18 +191,21 @@ YES_NO = {True: "Sim", False: "Não"}
 
 def table(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), integers: tuple = (),
           percents: tuple = (), flags: tuple = (), dates: tuple = (), ids: tuple = (),
-          file_name: str | None = None) -> None:
+          file_name: str | None = None, csv_only: tuple = ()) -> None:
     """The ``labels`` columns of ``df`` with pt-BR headers and formats (dates stay dates, so they
-    sort); with ``file_name``, a CSV download of the same rows with plain numbers."""
-    shown = df[list(labels)].copy()
+    sort); with ``file_name``, a CSV download of the same rows with plain numbers, including the
+    ``csv_only`` columns that the screen leaves out to stay readable."""
+    shown = df[[c for c in labels if c not in csv_only]].copy()
     for formatter, columns in ((fmt.brl, money), (fmt.integer, integers), (fmt.percent, percents),
                                (YES_NO.get, flags)):
         for c in columns:
-            shown[c] = shown[c].map(formatter)
+            if c in shown:
+                shown[c] = shown[c].map(formatter)
     config: dict = dict(labels)
-    config |= {c: date_column(labels[c]) for c in dates}
-    config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids}
-    st.dataframe(shown, hide_index=True, column_config=config)
+    config |= {c: date_column(labels[c]) for c in dates if c in shown}
+    config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
+    st.dataframe(shown, hide_index=True, column_config=config, height=rows_height(shown),
+                 placeholder=fmt.MISSING)
     if file_name:
         export = df[list(labels)].copy()
         for c in flags:

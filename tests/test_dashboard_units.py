@@ -71,9 +71,25 @@ def test_previous_equal_period():
         date(2025, 11, 1), date(2026, 1, 31))
     assert m.previous_period(Period(date(2025, 1, 1), date(2025, 12, 31))) == Period(
         date(2024, 1, 1), date(2024, 12, 31))
-    # a period ending mid-month shifts by its number of days
-    prev = m.previous_period(Period(date(2026, 11, 1), date(2026, 11, 29)))
-    assert prev == Period(date(2026, 10, 3), date(2026, 10, 31)) and prev.days == 29
+    # from the 1st to mid-month: month for month, up to the same day (clamped)
+    assert m.previous_period(Period(date(2026, 11, 1), date(2026, 11, 29))) == Period(
+        date(2026, 10, 1), date(2026, 10, 29))
+    assert m.previous_period(Period(date(2025, 12, 1), date(2026, 11, 29))) == Period(
+        date(2024, 12, 1), date(2025, 11, 29))
+    assert m.previous_period(Period(date(2026, 3, 1), date(2026, 3, 30))) == Period(
+        date(2026, 2, 1), date(2026, 2, 28))
+    # any other start: the same number of days just before
+    prev = m.previous_period(Period(date(2026, 11, 10), date(2026, 11, 29)))
+    assert prev == Period(date(2026, 10, 21), date(2026, 11, 9)) and prev.days == 20
+
+
+def test_shift_months_keeps_month_ends():
+    assert m.shift_months(Period(date(2026, 11, 1), date(2026, 11, 29)), -12) == Period(
+        date(2025, 11, 1), date(2025, 11, 29))
+    assert m.shift_months(Period(date(2024, 2, 1), date(2024, 2, 29)), -12) == Period(
+        date(2023, 2, 1), date(2023, 2, 28))
+    assert m.shift_months(Period(date(2026, 2, 1), date(2026, 2, 28)), 1).end == date(2026, 3, 31)
+    assert m.months_spanned(Period(date(2025, 12, 1), date(2026, 11, 29))) == 12
 
 
 def test_month_helpers():
