@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -40,9 +40,11 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     ClientStats,
     CVDWClient,
     CVDWError,
+    FatalCVDWError,
     Settings,
 )
 from pipelines.cvdw_source.endpoints import Endpoint, select  # noqa: E402
+from pipelines.ops import logs  # noqa: E402
 
 logger = logging.getLogger("cvdw")
 
@@ -52,6 +54,18 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 class ConfigurationError(RuntimeError):
     """Missing or invalid configuration; the message says how to fix it."""
+
+
+@dataclass
+class LoadResult:
+    """What a load did, for the run history and alerts (``pipelines/ops``)."""
+
+    exit_code: int
+    failure: str | None = None  # 'config' (settings, credentials, address), 'unavailable', 'load'
+    error: str | None = None  # the first error line, without secrets
+    rows: dict[str, int] = field(default_factory=dict)  # rows loaded this run, by raw table
+    requests: int = 0
+    rate_limit_wait_seconds: float = 0.0
 
 
 @dataclass
@@ -196,7 +210,12 @@ def parse_args(argv: list[str]) -> Options:
                         help="show what would be requested and how many rows wait; load nothing")
     parser.add_argument("--pages-per-load", type=int, default=20,
                         help="pages per committed load: what a crash can cost at most")
+    parser.add_argument("--log-format", choices=logs.FORMATS, default=None,
+                        help="text for people (default), json for one object per line "
+                             "(or set CVDW_LOG_FORMAT)")
     args = parser.parse_args(argv)
+    if args.log_format:
+        logs.configure(args.log_format)
     try:
         endpoints = select(args.endpoints)
     except ValueError as error:
@@ -218,32 +237,60 @@ def _check_date(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
-                        stream=sys.stderr)
+    logs.configure()
+    return load(sys.argv[1:] if argv is None else argv).exit_code
+
+
+def load(argv: list[str]) -> LoadResult:
+    """Everything ``main`` does, returning what happened instead of only an exit code."""
     started = time.monotonic()
     try:
-        options = parse_args(sys.argv[1:] if argv is None else argv)
+        options = parse_args(argv)
         settings = read_settings()
         warehouse.ensure_running()
         warehouse.wait_until_reachable()
         if options.dry_run:
             dry_run(options, settings)
-            return EXIT_OK
+            return LoadResult(EXIT_OK)
         progress, stats = run(options, settings)
     except ConfigurationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    except (CVDWError, warehouse.WarehouseError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return _failed(EXIT_CONFIG, "config", str(error))
+    except FatalCVDWError as error:  # refused credentials or a wrong address
+        return _failed(EXIT_FAILED, "config", str(error))
+    except warehouse.WarehouseError as error:
+        return _failed(EXIT_FAILED, "config", str(error))
+    except CVDWError as error:
+        return _failed(EXIT_FAILED, _failure_of(str(error)), str(error))
     except Exception as error:  # dlt wraps what failed inside the run: show that, on one line
-        print(f"error: {_root_cause(error)}", file=sys.stderr)
-        return EXIT_FAILED
-    print(summary(progress, stats, time.monotonic() - started))
+        return _failed(EXIT_FAILED, "load", _root_cause(error))
+    rows = {path.replace("/", "_"): p.rows for path, p in progress.items()}
+    logs.say(logger, summary(progress, stats, time.monotonic() - started), rows=rows,
+             requests=stats.requests, rate_limit_wait_seconds=round(stats.rate_limit_wait_seconds, 1))
     failed = [p for p in progress.values() if p.error]
     for p in failed:
-        print(f"error: {p.path}: {p.error}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+        logs.say(logger, f"error: {p.path}: {p.error}", error=True)
+    result = LoadResult(EXIT_FAILED if failed else EXIT_OK, rows=rows, requests=stats.requests,
+                        rate_limit_wait_seconds=stats.rate_limit_wait_seconds)
+    if failed:
+        # An outage on every failed path is the API being down; anything else is a load failure.
+        outage = all(_failure_of(p.error) == "unavailable" for p in failed)
+        result.failure = "unavailable" if outage else "load"
+        result.error = f"{failed[0].path}: {failed[0].error}"
+    return result
+
+
+def _failed(code: int, failure: str, error: str) -> LoadResult:
+    logs.say(logger, f"error: {error}", error=True)
+    return LoadResult(code, failure, error)
+
+
+def _failure_of(error: str) -> str:
+    """'unavailable' for the client's give-up line after retrying an outage, else 'load'.
+
+    The client words it "CVDW kept failing on ... the service may be down" (client.py); the ops
+    tests pin this mapping with a simulator that answers 503.
+    """
+    return "unavailable" if error.startswith("CVDW kept failing") else "load"
 
 
 def _root_cause(error: BaseException) -> str:

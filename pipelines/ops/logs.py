@@ -1,0 +1,69 @@
+"""Logs for people (``HH:MM:SS message``) or for machines (one JSON object per line).
+
+The format comes from ``--log-format`` or the ``CVDW_LOG_FORMAT`` variable (``text``/``json``),
+so a scheduler's environment can switch every command at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+
+FORMATS = ("text", "json")
+_state = {"format": "text"}
+
+# Fields of every LogRecord: anything else was passed with ``extra=`` and goes into the JSON.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def default_format() -> str:
+    value = os.environ.get("CVDW_LOG_FORMAT", "text").lower()
+    return value if value in FORMATS else "text"
+
+
+def configure(fmt: str | None = None, level: int = logging.INFO) -> str:
+    """Send every logger's records to stderr in ``fmt``; returns the format in use."""
+    fmt = fmt or default_format()
+    _state["format"] = fmt
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JSONFormatter())
+        os.environ["RUNTIME__LOG_FORMAT"] = "JSON"  # dlt's own log lines, as JSON too
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_cvdw", False)]:
+        root.removeHandler(old)
+    handler._cvdw = True  # type: ignore[attr-defined]  # ours to replace on the next configure
+    root.addHandler(handler)
+    root.setLevel(level)
+    return fmt
+
+
+def is_json() -> bool:
+    return _state["format"] == "json"
+
+
+def say(logger: logging.Logger, line: str, *, error: bool = False, **fields) -> None:
+    """A result line: printed as-is for people (stdout, or stderr for errors), a record in JSON."""
+    if is_json():
+        logger.log(logging.ERROR if error else logging.INFO, line, extra=fields)
+    else:
+        print(line, file=sys.stderr if error else sys.stdout, flush=True)

@@ -1,0 +1,195 @@
+"""One run of the chain for schedulers: load, then ``dbt build``, then source freshness.
+
+It exits 0 only when all three succeeded; otherwise the exit code says which class of failure
+stopped it (``Exit``), the first failing stage stops the chain, the run is recorded in
+``ops.runs`` and an alert goes out. A run that finds another one holding the warehouse's lock
+exits at once with ``Exit.ALREADY_RUNNING``.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from pipelines import cvdw, warehouse
+from pipelines.ops import alerts, history, lock, logs, transform
+from pipelines.ops.history import RunRecord
+
+logger = logging.getLogger("cvdw.ops")
+
+
+class Exit(IntEnum):
+    OK = 0
+    LOAD_FAILED = 1
+    CONFIG = 2
+    API_UNAVAILABLE = 3
+    DBT_FAILED = 4
+    STALE = 5
+    ALREADY_RUNNING = 6
+
+
+MEANING = {
+    Exit.OK: "success: loaded, built and tested, sources fresh",
+    Exit.LOAD_FAILED: "load failed (a path or the warehouse failed while loading)",
+    Exit.CONFIG: "configuration or credentials (settings, CVDW login or address, warehouse login)",
+    Exit.API_UNAVAILABLE: "CVDW API unavailable (kept failing until max_retry_seconds)",
+    Exit.DBT_FAILED: "dbt build failed (a test or a model failed)",
+    Exit.STALE: "data stale (dbt source freshness past error_after)",
+    Exit.ALREADY_RUNNING: "another run holds the lock on this warehouse",
+}
+STAGES = ("load", "build", "freshness")
+
+
+@dataclass
+class RunOptions:
+    load_args: list[str] = field(default_factory=list)  # for pipelines/cvdw.py
+    dbt_args: str = ""  # appended to dbt build, e.g. "--select vso+"
+    stages: tuple[str, ...] = STAGES
+    json_logs: bool = False
+    dbt_target: str = ""  # set per run: dbt's target folder, shared by build and freshness
+
+
+class StageFailed(Exception):
+    def __init__(self, code: Exit, stage: str, error: str | None) -> None:
+        super().__init__(error)
+        self.code, self.stage, self.error = code, stage, error
+
+
+def run(options: RunOptions) -> int:
+    """Run the chain once under the warehouse's lock; returns the exit code."""
+    started = time.monotonic()
+    record = RunRecord()
+    try:
+        warehouse.ensure_running()
+        warehouse.wait_until_reachable()
+        conn = lock.connect()
+    except Exception as error:  # noqa: BLE001 - unreachable or refused: nothing is recorded
+        _fail(record, StageFailed(Exit.CONFIG, "config", _one_line(error)))
+        return _report(record, time.monotonic() - started)
+    try:
+        with lock.RunLock(conn):
+            history.ensure_table(conn)
+            if closed := history.close_dead_runs(conn):
+                logger.warning("closed %d run(s) left 'running' by a run that died", closed)
+            history.start(conn, record)
+            logger.info("run %d started on %s", record.run_id, warehouse.describe(),
+                        extra={"run_id": record.run_id})
+            with tempfile.TemporaryDirectory(prefix="cvdw-dbt-") as target:
+                options.dbt_target = target
+                _stages(options, record)
+            history.finish(conn, record)
+    except lock.AlreadyRunning:
+        holder = history.running_since(conn) or "started by a run that has not recorded itself yet"
+        logs.say(logger, f"error: another run is in progress on {warehouse.describe()} ({holder}); "
+                         f"exiting with {int(Exit.ALREADY_RUNNING)}, the next scheduled run will go on",
+                 error=True, exit_code=int(Exit.ALREADY_RUNNING))
+        return Exit.ALREADY_RUNNING
+    finally:
+        conn.close()
+    return _report(record, time.monotonic() - started)
+
+
+def _stages(options: RunOptions, record: RunRecord) -> None:
+    stage = options.stages[0] if options.stages else "load"
+    try:
+        for stage in options.stages:
+            {"load": _load, "build": _build, "freshness": _freshness}[stage](options, record)
+        record.status, record.exit_code = "success", Exit.OK
+    except StageFailed as failure:
+        _fail(record, failure)
+    except Exception as error:  # a bug or a surprise: still recorded, alerted, one line
+        logger.debug("unexpected error", exc_info=True)
+        code = {"load": Exit.LOAD_FAILED, "build": Exit.DBT_FAILED}.get(stage, Exit.STALE)
+        _fail(record, StageFailed(code, "dbt" if stage == "build" else stage, _one_line(error)))
+
+
+def _load(options: RunOptions, record: RunRecord) -> None:
+    result = cvdw.load(options.load_args)
+    record.rows_loaded = result.rows
+    record.requests = result.requests
+    record.rate_limit_wait_seconds = round(result.rate_limit_wait_seconds, 1)
+    if result.exit_code == cvdw.EXIT_OK:
+        return
+    if result.failure == "config":
+        raise StageFailed(Exit.CONFIG, "config", result.error)
+    code = Exit.API_UNAVAILABLE if result.failure == "unavailable" else Exit.LOAD_FAILED
+    raise StageFailed(code, "load", result.error)
+
+
+def _build(options: RunOptions, record: RunRecord) -> None:
+    logger.info("dbt build %s", options.dbt_args)
+    outcome = transform.build(options.dbt_target, options.dbt_args, options.json_logs)
+    record.tests_passed, record.tests_warned = outcome.passed, outcome.warned
+    record.tests_failed = outcome.failed
+    if not outcome.success:
+        raise StageFailed(Exit.DBT_FAILED, "dbt", outcome.error)
+
+
+def _freshness(options: RunOptions, record: RunRecord) -> None:
+    logger.info("dbt source freshness")
+    outcome = transform.freshness(options.dbt_target, options.json_logs)
+    if outcome.stale:
+        raise StageFailed(Exit.STALE, "freshness", outcome.error)
+    if not outcome.success:  # dbt itself failed (no connection, bad project)
+        raise StageFailed(Exit.DBT_FAILED, "freshness", outcome.error)
+
+
+def _fail(record: RunRecord, failure: StageFailed) -> None:
+    record.status, record.exit_code, record.failed_stage = "failed", failure.code, failure.stage
+    record.error = alerts.redact(failure.error or MEANING[failure.code])
+
+
+def _report(record: RunRecord, seconds: float) -> int:
+    """The run's last log line and its alert; returns its exit code."""
+    alert = alert_for(record, seconds)
+    logs.say(logger, alert.subject if record.status == "success" else
+             f"error: {alert.subject}: {record.error}", error=record.status != "success",
+             run_id=record.run_id, status=record.status, exit_code=record.exit_code,
+             failed_stage=record.failed_stage, rows_loaded=record.rows_loaded,
+             requests=record.requests, tests_passed=record.tests_passed,
+             tests_warned=record.tests_warned, tests_failed=record.tests_failed,
+             duration_seconds=round(seconds, 1))
+    if sent := alerts.send(alert):
+        logger.info("alert sent by %s", " and ".join(sent))
+    return int(record.exit_code)
+
+
+def alert_for(record: RunRecord, seconds: float) -> alerts.Alert:
+    """The alert's subject and text: what happened, the numbers, where; never a secret."""
+    run = f"run {record.run_id}" if record.run_id else "run"
+    took = _duration(seconds)
+    rows = sum(record.rows_loaded.values())
+    lines = []
+    if record.status == "success":
+        subject = f"cvdw-elt {run} succeeded in {took}"
+    else:
+        code = Exit(record.exit_code)
+        subject = (f"cvdw-elt {run} FAILED: {MEANING[code].split(' (')[0]} "
+                   f"(exit {int(code)}, stage {record.failed_stage})")
+        lines.append(f"Error: {record.error}")
+    if record.rows_loaded:
+        per_table = ", ".join(f"{table} {count:,}" for table, count in record.rows_loaded.items())
+        lines.append(f"Rows loaded: {rows:,} ({per_table})")
+    if record.requests is not None:
+        lines.append(f"CVDW requests: {record.requests}, {record.rate_limit_wait_seconds or 0:.1f} s "
+                     "waiting on the rate limit")
+    if record.tests_passed is not None:
+        lines.append(f"dbt tests: {record.tests_passed} passed, {record.tests_warned} warned, "
+                     f"{record.tests_failed} failed")
+    lines.append(f"Duration: {took}. Warehouse: {warehouse.describe()}")
+    return alerts.Alert(subject, "\n".join(lines), failed=record.status != "success")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else (f"{minutes} min {secs:02d} s" if minutes
+                                                          else f"{secs} s")
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

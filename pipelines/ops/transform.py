@@ -1,0 +1,82 @@
+"""The dbt stages of a run: ``dbt build`` and ``dbt source freshness``, in this process.
+
+dbt runs through its programmatic entry point (``dbtRunner``): the results come back as objects,
+so test counts and stale sources are read from them rather than from printed text. Each run uses
+its own target folder (build and freshness share it, so freshness reuses the parse), so runs
+for other warehouses on the same machine never share files.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT_DIR = PROJECT_DIR / "dbt_project"
+TEST_TYPES = {"test", "unit_test"}
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    passed: int = 0
+    warned: int = 0
+    failed: int = 0
+    error: str | None = None  # the first failure, on one line
+    stale: list[str] = field(default_factory=list)  # sources past error_after (freshness)
+
+
+def _invoke(args: list[str], target: str, json_logs: bool):
+    from dbt.cli.main import dbtRunner
+
+    common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+              "--target-path", target, "--log-path", target, "--no-use-colors"]
+    if json_logs:
+        common += ["--log-format", "json"]
+    return dbtRunner().invoke([*args, *common])
+
+
+def build(target: str, extra_args: str = "", json_logs: bool = False) -> DbtOutcome:
+    """``dbt build`` (models, seeds, tests, unit tests); ``extra_args`` such as ``--select vso+``."""
+    result = _invoke(["build", *shlex.split(extra_args)], target, json_logs)
+    outcome = DbtOutcome(success=result.success)
+    for node_result in getattr(result.result, "results", None) or []:
+        status = str(node_result.status)
+        if node_result.node.resource_type in TEST_TYPES:
+            outcome.passed += status == "pass"
+            outcome.warned += status == "warn"
+            outcome.failed += status in ("fail", "error")
+        if status in ("fail", "error") and outcome.error is None:
+            message = _one_line(node_result.message) or status
+            outcome.error = f"dbt build: {node_result.node.name}: {message}"
+    if not result.success and outcome.error is None:
+        outcome.error = f"dbt build: {_one_line(str(result.exception)) or 'failed'}"
+    return outcome
+
+
+def freshness(target: str, json_logs: bool = False) -> DbtOutcome:
+    """``dbt source freshness``: unsuccessful when a raw table is past its ``error_after``."""
+    result = _invoke(["source", "freshness"], target, json_logs)
+    outcome = DbtOutcome(success=result.success)
+    for source_result in getattr(result.result, "results", None) or []:
+        status = str(source_result.status)
+        if status in ("error", "runtime error"):
+            node = source_result.node
+            age = getattr(source_result, "age", None)
+            message = _one_line(getattr(source_result, "message", ""))
+            if age is not None:
+                detail = f"last loaded {age / 86400:.1f} days ago"
+            else:  # a runtime error: mostly a table no load has created yet
+                detail = "not loaded yet" if "does not exist" in message else message or "no load"
+            outcome.stale.append(f"{node.source_name}.{node.name} ({detail})")
+    if outcome.stale:
+        outcome.error = f"stale sources: {', '.join(outcome.stale)}"
+    elif not result.success:
+        outcome.error = f"dbt source freshness: {_one_line(str(result.exception)) or 'failed'}"
+    return outcome
+
+
+def _one_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[0] if lines else ""
