@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo dbt dbt-test dbt-docs dbt-lint load test lint bench warehouse-start warehouse-status warehouse-stop simulator
+.PHONY: help install demo app dbt dbt-test dbt-docs dbt-lint load test lint bench warehouse-start warehouse-status warehouse-stop simulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,8 +20,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install the project with its dev tools
 
-demo: install ## embedded Postgres + CVDW simulator + load into raw + dbt build
+demo: install ## embedded Postgres + CVDW simulator + load into raw + dbt build, then serve the dashboard
 	$(PY) -m pipelines.demo
+
+app: install ## serve the dashboard on the PG* warehouse (or the embedded one) at localhost:8501
+	$(PY) -m pipelines.warehouse start >/dev/null
+	$(VENV)/bin/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port 8501
 
 dbt: install ## dbt build: staging, marts and their tests (pass ARGS="--select vso+")
 	$(PY) -m pipelines.warehouse start >/dev/null
@@ -43,7 +47,7 @@ test: install ## the whole test suite (real Postgres, simulator, dlt)
 	$(PY) -m pytest $(ARGS)
 
 lint: install ## ruff on the Python code
-	$(PY) -m ruff check pipelines simulator tests bench
+	$(PY) -m ruff check pipelines simulator tests bench dashboard app_pages streamlit_app.py
 
 bench: install ## benchmarks: pacing, incremental cost, large load vs COPY
 	$(PY) bench/bench_load.py

@@ -1,6 +1,7 @@
-"""The zero-setup demo: embedded PostgreSQL, a CVDW simulator, the real pipeline, then dbt.
+"""The zero-setup demo: embedded PostgreSQL, a CVDW simulator, the real pipeline, dbt, then the
+dashboard served on localhost until Ctrl+C.
 
-    python -m pipelines.demo [--seed 1] [--size 2000]
+    python -m pipelines.demo [--seed 1] [--size 2000] [--app-port 8501] [--no-serve]
 
 The simulator runs on loopback with CVDW's limit of 20 requests per window, the window
 compressed from 60 s to a few seconds so the demo takes seconds, not minutes. The pipeline is
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -49,6 +51,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--size", type=int, default=2000, help="reservations in the world")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--app-port", type=int, default=8501, help="dashboard port (a free one if taken)")
+    parser.add_argument("--no-serve", action="store_true", help="stop after dbt build (tests, CI)")
     args = parser.parse_args()
     simulator = start_simulator(args.port, args.seed, args.size)
     env = os.environ | {
@@ -62,7 +66,10 @@ def main() -> int:
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
-    return loaded or build_marts()
+    built = loaded or build_marts()
+    if built or args.no_serve:
+        return built
+    return serve_dashboard(args.app_port)
 
 
 def build_marts() -> int:
@@ -75,6 +82,38 @@ def build_marts() -> int:
         [str(dbt), "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project"],
         cwd=PROJECT_DIR, env=env,
     )
+
+
+def _free(port: int) -> int:
+    """``port`` when nothing listens on it, else one the system picks."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_dashboard(port: int) -> int:
+    """``streamlit run streamlit_app.py`` on loopback until Ctrl+C. The data is already loaded
+    and built, so stopping the server leaves nothing half done (the warehouse keeps running)."""
+    port = _free(port)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        cwd=PROJECT_DIR, stdout=subprocess.DEVNULL,
+    )
+    print(f"\nDashboard: http://127.0.0.1:{port}  (Ctrl+C stops it)", flush=True)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:  # the terminal sent SIGINT to streamlit too; let it finish
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.terminate()
+            server.wait(timeout=10)
+        print("Dashboard stopped.")
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,134 @@
+"""Dashboard benchmark: prints figures, asserts nothing.
+
+Render time of every page with Streamlit's AppTest (the real script run: queries, pandas, charts
+and tables serialised), cold (cache cleared) and warm (cached reads), beside two baselines: an
+empty page inside the app's shell (router, sidebar filters and their cached option lists), which
+is what the ratio is taken against, and a bare one-line script for scale. Target: every page warm
+within 2× the empty page.
+
+    python bench/bench_app.py --database bench_world_200000   # an already loaded and built database
+    python bench/bench_app.py --size 2000                      # build one from a simulator world
+
+The period is the app's default, "Últimos 12 meses" up to today.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from datetime import date, datetime
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+import psycopg2  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from pipelines import warehouse  # noqa: E402
+
+PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
+APP = str(PROJECT_DIR / "streamlit_app.py")
+
+
+def bare_page() -> None:
+    import streamlit as st
+
+    st.title("Página vazia")
+
+
+def empty_page_in_the_shell() -> None:
+    """The router's work (page config, navigation, sidebar filters) around a page that draws nothing."""
+    import streamlit as st
+
+    from dashboard import ui
+
+    st.set_page_config(page_title="Painel comercial · CVDW", layout="wide")
+    page = st.navigation([st.Page(lambda: st.title("Página vazia"), title="Vazia", url_path="vazia")])
+    ui.sidebar_filters()
+    page.run()
+
+
+def timed(run) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def render(page: str, cold: bool) -> float:
+    """Seconds for one run of ``page`` (after the router's first run), cache cleared or not."""
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py")
+    if cold:
+        data._cached.clear()
+        seconds = timed(at.run)
+    else:
+        at.run()
+        seconds = timed(at.run)
+    if at.exception:
+        raise SystemExit(f"page {page} raised: {at.exception[0].message}")
+    return seconds
+
+
+def baseline(script, repeats: int) -> float:
+    """Warm seconds of a script run (the first run fills the cache)."""
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    return statistics.median(timed(at.run) for _ in range(repeats))
+
+
+def sales_count() -> int:
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from marts.vendas")
+        return cur.fetchone()[0]
+
+
+def measure(repeats: int) -> None:
+    empty, bare = baseline(empty_page_in_the_shell, repeats), baseline(bare_page, repeats)
+    print(f"\nwarehouse: {warehouse.describe()}; marts.vendas: {sales_count():,} sales; "
+          f"median of {repeats} runs\n")
+    print(f"{'page':<22}{'cold s':>10}{'warm s':>10}{'warm / empty':>15}")
+    print(f"{'(bare script)':<22}{'':>10}{bare:>10.3f}{bare / empty:>15.2f}")
+    print(f"{'(empty page in shell)':<22}{'':>10}{empty:>10.3f}{1:>15.2f}")
+    for page in PAGES:
+        cold = statistics.median(render(page, cold=True) for _ in range(repeats))
+        warm = statistics.median(render(page, cold=False) for _ in range(repeats))
+        print(f"{page:<22}{cold:>10.3f}{warm:>10.3f}{warm / empty:>15.2f}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", help="an already loaded and built database on the warehouse")
+    parser.add_argument("--size", type=int, default=2000, help="reservations of the world to build")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    warehouse.ensure_running()
+    if args.database:
+        os.environ["PGDATABASE"] = args.database
+        context = nullcontext()
+    else:
+        from tests.builder import built_world
+
+        started = time.perf_counter()
+        today = datetime.combine(date.today(), datetime.min.time()).replace(hour=9)
+        context = built_world(5, args.size, Path(tempfile.mkdtemp(prefix="bench-app-")), prefix="bench_app",
+                              now=today)
+    with context as built:
+        if built is not None:
+            print(f"built a {args.size:,}-reservation world in {time.perf_counter() - started:.1f} s")
+            os.environ["DBT_TARGET_PATH"] = str(built.target_dir)
+        measure(args.repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
