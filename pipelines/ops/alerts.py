@@ -39,6 +39,7 @@ class Alert:
     subject: str
     text: str
     failed: bool
+    always: bool = False  # send even on success (``--notify-success``)
 
 
 def setting(key: str, default=None):
@@ -75,7 +76,7 @@ def redact(text: str | None) -> str | None:
 
 
 def wanted(alert: Alert) -> bool:
-    return alert.failed or _flag(setting("alerts.on_success", False))
+    return alert.failed or alert.always or _flag(setting("alerts.on_success", False))
 
 
 def send(alert: Alert) -> list[str]:

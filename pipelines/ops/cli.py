@@ -1,4 +1,4 @@
-"""``cvdw-ops``: run the chain once (for cron, systemd, CI), on a schedule, or show the status.
+"""cvdw-ops: run the chain once (for cron, systemd, CI), on a schedule, or show the status.
 
     cvdw-ops run [--endpoints reservas,vendas] [--start-date 2024-01-01] [--full-refresh]
                  [--dbt-args "--select vso+"] [--stages load,build,freshness] [--notify-success]
@@ -55,8 +55,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     fmt = logs.configure(args.log_format)
-    if args.log_format:  # child processes (scheduled runs) inherit the choice
-        os.environ["CVDW_LOG_FORMAT"] = args.log_format
     if args.command == "run":
         return _run(args, fmt)
     if args.command == "schedule":
@@ -78,15 +76,16 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
             load_args += [flag, str(value)]
     if args.full_refresh:
         load_args.append("--full-refresh")
-    if args.notify_success:
-        os.environ["ALERTS__ON_SUCCESS"] = "true"
-    return run(RunOptions(load_args, args.dbt_args, stages, json_logs=fmt == "json"))
+    return run(RunOptions(load_args, args.dbt_args, stages, json_logs=fmt == "json",
+                          notify_success=args.notify_success))
 
 
 def _schedule(args: argparse.Namespace) -> int:
     from pipelines.ops import schedule
 
     run_args = [a for a in args.run_args if a != "--"]
+    if args.log_format:  # each scheduled run is a child process: it inherits the choice
+        os.environ["CVDW_LOG_FORMAT"] = args.log_format
     try:
         every = schedule.parse_every(args.every)
         start, end = schedule.parse_window(args.between)

@@ -49,6 +49,7 @@ class RunOptions:
     dbt_args: str = ""  # appended to dbt build, e.g. "--select vso+"
     stages: tuple[str, ...] = STAGES
     json_logs: bool = False
+    notify_success: bool = False  # alert on success too (else only when alerts.on_success)
     dbt_target: str = ""  # set per run: dbt's target folder, shared by build and freshness
 
 
@@ -68,7 +69,7 @@ def run(options: RunOptions) -> int:
         conn = lock.connect()
     except Exception as error:  # noqa: BLE001 - unreachable or refused: nothing is recorded
         _fail(record, StageFailed(Exit.CONFIG, "config", _one_line(error)))
-        return _report(record, time.monotonic() - started)
+        return _report(record, time.monotonic() - started, options)
     try:
         with lock.RunLock(conn):
             history.ensure_table(conn)
@@ -89,7 +90,7 @@ def run(options: RunOptions) -> int:
         return Exit.ALREADY_RUNNING
     finally:
         conn.close()
-    return _report(record, time.monotonic() - started)
+    return _report(record, time.monotonic() - started, options)
 
 
 def _stages(options: RunOptions, record: RunRecord) -> None:
@@ -142,9 +143,12 @@ def _fail(record: RunRecord, failure: StageFailed) -> None:
     record.error = alerts.redact(failure.error or MEANING[failure.code])
 
 
-def _report(record: RunRecord, seconds: float) -> int:
-    """The run's last log line and its alert; returns its exit code."""
+def _report(record: RunRecord, seconds: float, options: RunOptions) -> int:
+    """The run's alert and its last log line; returns its exit code."""
     alert = alert_for(record, seconds)
+    alert.always = options.notify_success
+    if sent := alerts.send(alert):
+        logger.info("alert sent by %s", " and ".join(sent))
     logs.say(logger, alert.subject if record.status == "success" else
              f"error: {alert.subject}: {record.error}", error=record.status != "success",
              run_id=record.run_id, status=record.status, exit_code=record.exit_code,
@@ -152,8 +156,6 @@ def _report(record: RunRecord, seconds: float) -> int:
              requests=record.requests, tests_passed=record.tests_passed,
              tests_warned=record.tests_warned, tests_failed=record.tests_failed,
              duration_seconds=round(seconds, 1))
-    if sent := alerts.send(alert):
-        logger.info("alert sent by %s", " and ".join(sent))
     return int(record.exit_code)
 
 

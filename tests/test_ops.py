@@ -1,0 +1,426 @@
+"""``cvdw-ops``: the chain's exit codes, the run lock across processes, run history in ``ops.runs``,
+alerts to a local webhook and a local SMTP server, JSON logs, and the schedule's time window.
+
+One database is loaded and built for real once (``chain``); the dbt-failure and stale-data
+tests reuse it, changing one raw value and putting it back. The other failure classes stop
+before dbt, so they are quick.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as TimeOfDay
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
+
+import psycopg2
+import pytest
+from aiosmtpd.controller import Controller
+
+from pipelines import warehouse
+from pipelines.ops import history, lock, schedule
+from pipelines.ops.cli import main as ops_main
+from simulator import Simulator, World
+
+from .builder import admin
+from .conftest import EMAIL, PROJECT_DIR, TOKEN
+
+PG_SECRET = "pg-s3cr3t-password-7c1b"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+# ------------------------------------------------------------------------------------ receivers
+@dataclass
+class Receivers:
+    webhook: list[dict] = field(default_factory=list)
+    emails: list[email.message.EmailMessage] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.webhook.clear()
+        self.emails.clear()
+
+    def texts(self) -> list[str]:
+        """Everything received, as text: webhook bodies and whole e-mails with headers."""
+        return [json.dumps(body, ensure_ascii=False) for body in self.webhook] + [
+            m.as_string() for m in self.emails]
+
+    def env(self, webhook_url: str, smtp_port: int) -> dict[str, str]:
+        return {"ALERTS__WEBHOOK_URL": webhook_url, "ALERTS__SMTP__HOST": "127.0.0.1",
+                "ALERTS__SMTP__PORT": str(smtp_port), "ALERTS__SMTP__TO": "dados@example.com",
+                "ALERTS__SMTP__SENDER": "cvdw-elt <alerts@example.com>"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def receivers() -> Receivers:
+    """A local HTTP receiver (a chat webhook) and a local SMTP server (aiosmtpd)."""
+    got = Receivers()
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.webhook.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    class Mailbox:
+        async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd API
+            got.emails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's chatter
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    smtp = Controller(Mailbox(), hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    got.settings = got.env(f"http://127.0.0.1:{http.server_address[1]}/hook/T0KEN-IN-URL", smtp.port)
+    yield got
+    smtp.stop()
+    http.shutdown()
+
+
+@pytest.fixture
+def alerts_to(receivers: Receivers, monkeypatch: pytest.MonkeyPatch) -> Receivers:
+    for key, value in receivers.settings.items():
+        monkeypatch.setenv(key, value)
+    receivers.clear()
+    return receivers
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        for secret in (TOKEN, PG_SECRET, "T0KEN-IN-URL"):
+            assert secret not in text
+
+
+# ------------------------------------------------------------------------------------ running
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+def ops(*args: str) -> Outcome:
+    """``cvdw-ops ARGS`` in this process, its output captured."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = ops_main(list(args))
+    return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def runs() -> list[dict]:
+    with psycopg2.connect(warehouse.connection_url()) as conn:
+        return history.last_runs(conn, 50)
+
+
+def simulator_env(sim: Simulator, page_size: int) -> dict[str, str]:
+    return {"SOURCES__CVDW__BASE_URL": sim.base_url, "SOURCES__CVDW__EMAIL": EMAIL,
+            "SOURCES__CVDW__TOKEN": TOKEN, "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
+            "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1",
+            "SOURCES__CVDW__PAGE_SIZE": str(page_size), "SOURCES__CVDW__TIMEOUT_SECONDS": "5",
+            "SOURCES__CVDW__BACKOFF_SECONDS": "0.05", "SOURCES__CVDW__MAX_RETRY_SECONDS": "30"}
+
+
+@dataclass
+class Chain:
+    world: World
+    database: str
+    first: Outcome
+    webhook: list[dict]
+    emails: list
+
+
+@pytest.fixture(scope="module")
+def built_chain(receivers: Receivers, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh database where one whole run (real load, real dbt build, freshness) succeeded,
+    with ``--notify-success``; kept for the module's tests."""
+    world = World(seed=7, size=300)
+    name = f"test_ops_{uuid.uuid4().hex[:10]}"
+    admin(f"create database {name}")
+    try:
+        with pytest.MonkeyPatch.context() as mp, Simulator(
+                world, email=EMAIL, token=TOKEN, requests_per_window=10_000, window_seconds=1.0) as sim:
+            env = {"PGDATABASE": name, "CVDW_PIPELINES_DIR": str(tmp_path_factory.mktemp("dlt")),
+                   **simulator_env(sim, 500), **receivers.settings}
+            for key, value in env.items():
+                mp.setenv(key, value)
+            receivers.clear()
+            first = ops("run", "--notify-success")
+        yield Chain(world, name, first, list(receivers.webhook), list(receivers.emails))
+    finally:
+        admin(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def chain(built_chain: Chain, monkeypatch: pytest.MonkeyPatch) -> Chain:
+    """The built database, as the warehouse of this test."""
+    monkeypatch.setenv("PGDATABASE", built_chain.database)
+    return built_chain
+
+
+# ------------------------------------------------------------------------------------ success
+def test_success_exits_0_records_the_run_and_sends_a_summary(chain: Chain):
+    assert chain.first.code == 0, chain.first.err[-3000:]
+    [run] = runs()
+    assert run["status"] == "success" and run["exit_code"] == 0 and run["failed_stage"] is None
+    assert run["finished_at"] >= run["started_at"] and run["error"] is None
+    assert run["rows_loaded"]["reservas"] == len(chain.world.rows("reservas"))
+    assert run["rows_loaded"]["vendas"] == len(chain.world.rows("vendas"))
+    assert run["requests"] >= len(run["rows_loaded"]) and run["rate_limit_wait_seconds"] is not None
+    assert run["tests_passed"] > 50 and run["tests_failed"] == 0
+
+    [hook] = chain.webhook
+    assert set(hook) == {"text"} and "succeeded" in hook["text"]
+    assert f"reservas {len(chain.world.rows('reservas')):,}" in hook["text"]
+    assert f"{run['tests_passed']} passed" in hook["text"]
+    [mail] = chain.emails
+    assert "succeeded" in mail["Subject"] and mail["To"] == "dados@example.com"
+    assert f"{run['tests_passed']} passed" in mail.get_content()
+    assert_no_secret(chain.first.out, chain.first.err, json.dumps(hook), mail.as_string())
+
+
+def test_status_shows_the_last_run_and_raw_freshness(chain: Chain):
+    result = ops("status")
+    assert result.code == 0, result.err
+    assert "Lock: free" in result.out
+    run_line = next(line for line in result.out.splitlines() if " success " in line)
+    assert f"{sum(runs()[0]['rows_loaded'].values()):,}" in run_line
+    reservas = next(line for line in result.out.splitlines() if line.strip().startswith("reservas "))
+    assert "0.0 days ago" in reservas and f"{len(chain.world.rows('reservas')):,} rows" in reservas
+
+
+# ------------------------------------------------------------------------------------ dbt, stale
+def test_a_failing_dbt_test_exits_4(chain: Chain, alerts_to: Receivers):
+    flip = "update raw.reservas set valor_contrato = -valor_contrato where referencia = %s"
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("select referencia from raw.reservas where valor_contrato > 0 limit 1")
+        reservation = cur.fetchone()[0]
+        cur.execute(flip, (reservation,))
+    try:
+        result = ops("run", "--stages", "build", "--dbt-args", "--select stg_cvdw__reservas")
+    finally:
+        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+            cur.execute(flip, (reservation,))
+    assert result.code == 4, result.err[-3000:]
+    run = runs()[0]
+    assert (run["status"], run["exit_code"], run["failed_stage"]) == ("failed", 4, "dbt")
+    assert run["tests_failed"] == 1 and run["tests_passed"] >= 1
+    assert "not_negative" in run["error"] and "valor_contrato" in run["error"]
+    [hook] = alerts_to.webhook
+    assert "exit 4" in hook["text"] and "valor_contrato" in hook["text"]
+
+
+def test_stale_data_exits_5_naming_the_stale_table(chain: Chain, alerts_to: Receivers):
+    """Freshness is judged on dlt's load ids: make reservas' newest load ten days old."""
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("select max(_dlt_load_id) from raw.reservas")
+        load_id = cur.fetchone()[0]
+        aged = f"{float(load_id) - 10 * 86400:.6f}"
+        cur.execute("update raw.reservas set _dlt_load_id = %s", (aged,))
+    try:
+        result = ops("run", "--stages", "freshness")
+    finally:
+        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+            cur.execute("update raw.reservas set _dlt_load_id = %s", (load_id,))
+    assert result.code == 5, result.err[-3000:]
+    run = runs()[0]
+    assert (run["status"], run["exit_code"], run["failed_stage"]) == ("failed", 5, "freshness")
+    assert run["error"] == "stale sources: cvdw.reservas (last loaded 10.0 days ago)"
+    [mail] = alerts_to.emails
+    assert "exit 5" in mail["Subject"] and "cvdw.reservas" in mail.get_content()
+
+
+# ------------------------------------------------------------------------------------ before dbt
+def test_missing_configuration_exits_2_recorded_and_alerted_in_json_logs(database, alerts_to):
+    result = ops("--log-format", "json", "run")
+    assert result.code == 2
+    lines = [json.loads(line) for line in result.err.splitlines()]  # every line is one object
+    assert lines[-1]["exit_code"] == 2 and lines[-1]["failed_stage"] == "config"  # the last word
+    assert any("CVDW is not configured" in line["message"] for line in lines)
+    [run] = runs()
+    assert (run["status"], run["exit_code"], run["failed_stage"]) == ("failed", 2, "config")
+    assert run["error"].startswith("CVDW is not configured")
+    [hook], [mail] = alerts_to.webhook, alerts_to.emails
+    assert "exit 2, stage config" in hook["text"] and "CVDW is not configured" in mail.get_content()
+
+
+def test_refused_credentials_exit_2_without_the_token(database, cvdw_config, simulator, alerts_to):
+    simulator.refuse_credentials = True
+    result = ops("run")
+    assert result.code == 2
+    run = runs()[0]
+    assert (run["exit_code"], run["failed_stage"]) == (2, "config") and "HTTP 401" in run["error"]
+    assert len(alerts_to.webhook) == len(alerts_to.emails) == 1
+    assert_no_secret(result.out, result.err, run["error"], *alerts_to.texts())
+
+
+def test_api_unavailable_exits_3(database, cvdw_config, simulator, alerts_to, monkeypatch):
+    monkeypatch.setenv("SOURCES__CVDW__MAX_RETRY_SECONDS", "1")
+    simulator.fail_next(10_000, "503")
+    result = ops("run", "--endpoints", "reservas")
+    assert result.code == 3, result.err[-2000:]
+    run = runs()[0]
+    assert (run["status"], run["exit_code"], run["failed_stage"]) == ("failed", 3, "load")
+    assert "kept failing" in run["error"] and run["requests"] >= 2
+    assert "exit 3, stage load" in alerts_to.webhook[0]["text"]
+
+
+def test_a_failed_path_exits_1_and_keeps_what_loaded(database, cvdw_config, world, simulator,
+                                                     alerts_to):
+    simulator.forbidden_paths.add("repasses")
+    result = ops("run", "--endpoints", "reservas,repasses")
+    assert result.code == 1, result.err[-2000:]
+    run = runs()[0]
+    assert (run["status"], run["exit_code"], run["failed_stage"]) == ("failed", 1, "load")
+    assert run["rows_loaded"]["reservas"] == len(world.rows("reservas"))
+    assert run["error"].startswith("repasses:") and "HTTP 403" in run["error"]
+    assert run["tests_passed"] is None  # dbt did not run after a failed load
+    assert "exit 1" in alerts_to.emails[0]["Subject"]
+
+
+def test_unreachable_warehouse_exits_2_and_alerts_without_the_password(alerts_to, monkeypatch):
+    for key, value in {"PGHOST": "127.0.0.1", "PGPORT": str(_free_port()), "PGUSER": "etl",
+                       "PGPASSWORD": PG_SECRET, "PGDATABASE": "cvdw"}.items():
+        monkeypatch.setenv(key, value)
+    result = ops("run")
+    assert result.code == 2
+    assert "cannot connect" in result.err and "PG*" in result.err
+    [hook], [mail] = alerts_to.webhook, alerts_to.emails
+    assert "exit 2" in hook["text"] and "cannot connect" in mail.get_content()
+    assert_no_secret(result.out, result.err, *alerts_to.texts())
+
+
+def test_unknown_stage_is_a_usage_error():
+    result = ops("run", "--stages", "load,deploy")
+    assert result.code == 2 and "--stages 'load,deploy'" in result.err
+
+
+# ------------------------------------------------------------------------------------ the lock
+def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_config, world):
+    """Run A (a separate process, paced slowly) holds the lock; run B, here, exits 6 at once.
+    Then A is killed with SIGKILL: Postgres drops its lock, and the next run closes A's row."""
+    env = os.environ | {"SOURCES__CVDW__REQUESTS_PER_MINUTE": "1",
+                        "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "5"}
+    a = subprocess.Popen([sys.executable, "-m", "pipelines.ops", "run", "--endpoints", "reservas"],
+                         cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not (has_table() and runs()):
+            assert a.poll() is None and time.monotonic() < deadline, a.stderr.read().decode()[-2000:]
+            time.sleep(0.2)
+        with contextlib.closing(lock.connect()) as conn:
+            holder = lock.holder_pid(conn)
+        assert holder is not None
+
+        started = time.monotonic()
+        b = ops("run", "--endpoints", "reservas")
+        assert b.code == 6 and time.monotonic() - started < 15
+        assert "another run is in progress" in b.err and "run 1" in b.err
+        assert len(runs()) == 1  # B records nothing: it did not run
+        assert a.poll() is None  # A was still running all along
+    finally:
+        a.send_signal(signal.SIGKILL)
+        a.wait(timeout=10)
+
+    deadline = time.monotonic() + 20
+    with contextlib.closing(lock.connect()) as conn:
+        while lock.holder_pid(conn) is not None:
+            assert time.monotonic() < deadline, "the killed run's lock was not released"
+            time.sleep(0.2)
+    assert runs()[0]["status"] == "running"  # A died without recording its end
+
+    c = ops("run", "--endpoints", "corretores", "--stages", "load")
+    assert c.code == 0, c.err[-2000:]
+    newest, killed = runs()
+    assert newest["status"] == "success"
+    assert killed["status"] == "failed" and killed["error"] == history.DIED
+
+
+def has_table() -> bool:
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass('ops.runs') is not null")
+        return cur.fetchone()[0]
+
+
+# ------------------------------------------------------------------------------------ schedule
+def next_runs(every: str, window: str, zone: ZoneInfo, now: datetime, count: int) -> list[datetime]:
+    """The next ``count`` fire times after ``now``: the clock is the argument, nothing waits."""
+    start, end = schedule.parse_window(window)
+    trigger = schedule.make_trigger(schedule.parse_every(every), start, end, zone)
+    times, previous = [], None
+    for _ in range(count):
+        previous = trigger.get_next_fire_time(previous, now)
+        times.append(previous)
+        now = previous + timedelta(seconds=1)
+    return times
+
+
+def local(text: str, zone: ZoneInfo = SAO_PAULO) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=zone)
+
+
+def test_business_hours_every_4_hours_in_sao_paulo():
+    start, end = schedule.parse_window("06:00-22:00")
+    times = schedule.times_of_day(schedule.parse_every("4h"), start, end)
+    assert times == [TimeOfDay(h) for h in (6, 10, 14, 18, 22)]
+    after_last = next_runs("4h", "06:00-22:00", SAO_PAULO, local("2026-11-29 22:00:01"), 2)
+    assert after_last == [local("2026-11-30 06:00"), local("2026-11-30 10:00")]
+    # 00:30 UTC on the 30th is still 21:30 of the 29th in São Paulo (UTC-3): next is 22:00 there.
+    utc_now = datetime.fromisoformat("2026-11-30 00:30+00:00")
+    [upcoming] = next_runs("4h", "06:00-22:00", SAO_PAULO, utc_now, 1)
+    assert upcoming == local("2026-11-29 22:00")
+    assert upcoming.astimezone(ZoneInfo("UTC")).hour == 1
+
+
+def test_a_window_across_midnight():
+    start, end = schedule.parse_window("22:00-06:00")
+    assert schedule.times_of_day(timedelta(hours=4), start, end) == [
+        TimeOfDay(2), TimeOfDay(6), TimeOfDay(22)]
+    assert next_runs("4h", "22:00-06:00", SAO_PAULO, local("2026-11-29 12:00"), 4) == [
+        local("2026-11-29 22:00"), local("2026-11-30 02:00"), local("2026-11-30 06:00"),
+        local("2026-11-30 22:00")]
+
+
+def test_uneven_intervals_and_daylight_saving():
+    assert next_runs("90m", "06:00-09:00", SAO_PAULO, local("2026-11-29 05:00"), 4) == [
+        local("2026-11-29 06:00"), local("2026-11-29 07:30"), local("2026-11-29 09:00"),
+        local("2026-11-30 06:00")]
+    # New York moves its clocks on 2026-03-08: 06:00 local is 11:00 UTC before, 10:00 UTC after.
+    new_york = ZoneInfo("America/New_York")
+    runs_ny = next_runs("24h", "06:00-06:00", new_york, local("2026-03-07 05:00", new_york), 2)
+    assert [t.astimezone(ZoneInfo("UTC")).hour for t in runs_ny] == [11, 10]
+    assert [t.hour for t in runs_ny] == [6, 6]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--every", "0h"], "--every '0h' is not an interval"),
+    (["--between", "6-22"], "--between '6-22' is not a window"),
+    (["--timezone", "Brasil/Recife"], "--timezone 'Brasil/Recife' is not an IANA time zone"),
+])
+def test_schedule_settings_that_cannot_be_understood(args, message):
+    result = ops("schedule", *args)
+    assert result.code == 2 and message in result.err
