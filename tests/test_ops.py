@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as TimeOfDay
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg2
@@ -102,6 +103,13 @@ def receivers() -> Receivers:
     http.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def dbt_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """dbt's artifacts for this test only, never the checkout's dbt_project/target."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    return tmp_path / "target"
+
+
 @pytest.fixture
 def alerts_to(receivers: Receivers, monkeypatch: pytest.MonkeyPatch) -> Receivers:
     for key, value in receivers.settings.items():
@@ -165,6 +173,7 @@ def built_chain(receivers: Receivers, tmp_path_factory: pytest.TempPathFactory):
         with pytest.MonkeyPatch.context() as mp, Simulator(
                 world, email=EMAIL, token=TOKEN, requests_per_window=10_000, window_seconds=1.0) as sim:
             env = {"PGDATABASE": name, "CVDW_PIPELINES_DIR": str(tmp_path_factory.mktemp("dlt")),
+                   "DBT_TARGET_PATH": str(tmp_path_factory.mktemp("target")),
                    **simulator_env(sim, 500), **receivers.settings}
             for key, value in env.items():
                 mp.setenv(key, value)

@@ -9,7 +9,6 @@ exits at once with ``Exit.ALREADY_RUNNING``.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -50,7 +49,6 @@ class RunOptions:
     stages: tuple[str, ...] = STAGES
     json_logs: bool = False
     notify_success: bool = False  # alert on success too (else only when alerts.on_success)
-    dbt_target: str = ""  # set per run: dbt's target folder, shared by build and freshness
 
 
 class StageFailed(Exception):
@@ -78,9 +76,7 @@ def run(options: RunOptions) -> int:
             history.start(conn, record)
             logger.info("run %d started on %s", record.run_id, warehouse.describe(),
                         extra={"run_id": record.run_id})
-            with tempfile.TemporaryDirectory(prefix="cvdw-dbt-") as target:
-                options.dbt_target = target
-                _stages(options, record)
+            _stages(options, record)
             history.finish(conn, record)
     except lock.AlreadyRunning:
         holder = history.running_since(conn) or "started by a run that has not recorded itself yet"
@@ -122,7 +118,7 @@ def _load(options: RunOptions, record: RunRecord) -> None:
 
 def _build(options: RunOptions, record: RunRecord) -> None:
     logger.info("dbt build %s", options.dbt_args)
-    outcome = transform.build(options.dbt_target, options.dbt_args, options.json_logs)
+    outcome = transform.build(options.dbt_args, options.json_logs)
     record.tests_passed, record.tests_warned = outcome.passed, outcome.warned
     record.tests_failed = outcome.failed
     if not outcome.success:
@@ -131,7 +127,7 @@ def _build(options: RunOptions, record: RunRecord) -> None:
 
 def _freshness(options: RunOptions, record: RunRecord) -> None:
     logger.info("dbt source freshness")
-    outcome = transform.freshness(options.dbt_target, options.json_logs)
+    outcome = transform.freshness(options.json_logs)
     if outcome.stale:
         raise StageFailed(Exit.STALE, "freshness", outcome.error)
     if not outcome.success:  # dbt itself failed (no connection, bad project)

@@ -1,13 +1,15 @@
 """The dbt stages of a run: ``dbt build`` and ``dbt source freshness``, in this process.
 
 dbt runs through its programmatic entry point (``dbtRunner``): the results come back as objects,
-so test counts and stale sources are read from them rather than from printed text. Each run uses
-its own target folder (build and freshness share it, so freshness reuses the parse), so runs
-for other warehouses on the same machine never share files.
+so test counts and stale sources are read from them rather than from printed text. Artifacts
+(``run_results.json``, ``sources.json``) go where the dashboard's Dados page reads them:
+``DBT_TARGET_PATH`` when set, else ``dbt_project/target``. Runs on one warehouse never overlap
+(the run lock); give each warehouse served from one checkout its own ``DBT_TARGET_PATH``.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +29,24 @@ class DbtOutcome:
     stale: list[str] = field(default_factory=list)  # sources past error_after (freshness)
 
 
-def _invoke(args: list[str], target: str, json_logs: bool):
+def target_path() -> str:
+    return os.environ.get("DBT_TARGET_PATH") or str(DBT_DIR / "target")
+
+
+def _invoke(args: list[str], json_logs: bool):
     from dbt.cli.main import dbtRunner
 
+    target = target_path()
     common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-              "--target-path", target, "--log-path", target, "--no-use-colors"]
+              "--target-path", target, "--log-path", str(Path(target) / "logs"), "--no-use-colors"]
     if json_logs:
         common += ["--log-format", "json"]
     return dbtRunner().invoke([*args, *common])
 
 
-def build(target: str, extra_args: str = "", json_logs: bool = False) -> DbtOutcome:
+def build(extra_args: str = "", json_logs: bool = False) -> DbtOutcome:
     """``dbt build`` (models, seeds, tests, unit tests); ``extra_args`` such as ``--select vso+``."""
-    result = _invoke(["build", *shlex.split(extra_args)], target, json_logs)
+    result = _invoke(["build", *shlex.split(extra_args)], json_logs)
     outcome = DbtOutcome(success=result.success)
     for node_result in getattr(result.result, "results", None) or []:
         status = str(node_result.status)
@@ -55,20 +62,22 @@ def build(target: str, extra_args: str = "", json_logs: bool = False) -> DbtOutc
     return outcome
 
 
-def freshness(target: str, json_logs: bool = False) -> DbtOutcome:
+def freshness(json_logs: bool = False) -> DbtOutcome:
     """``dbt source freshness``: unsuccessful when a raw table is past its ``error_after``."""
-    result = _invoke(["source", "freshness"], target, json_logs)
+    result = _invoke(["source", "freshness"], json_logs)
     outcome = DbtOutcome(success=result.success)
     for source_result in getattr(result.result, "results", None) or []:
         status = str(source_result.status)
         if status in ("error", "runtime error"):
             node = source_result.node
             age = getattr(source_result, "age", None)
-            message = _one_line(getattr(source_result, "message", ""))
+            message = getattr(source_result, "message", None) or ""
             if age is not None:
                 detail = f"last loaded {age / 86400:.1f} days ago"
-            else:  # a runtime error: mostly a table no load has created yet
-                detail = "not loaded yet" if "does not exist" in message else message or "no load"
+            elif "does not exist" in message:  # a raw table no load has created yet
+                detail = "not loaded yet"
+            else:
+                detail = _one_line(message) or "no load found"
             outcome.stale.append(f"{node.source_name}.{node.name} ({detail})")
     if outcome.stale:
         outcome.error = f"stale sources: {', '.join(outcome.stale)}"
