@@ -2,6 +2,7 @@
 and brokerages, and the commissions table with a CSV download."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
@@ -21,6 +22,25 @@ TABLE_COLUMNS = {
     "idcomissao": "Comissão nº", "idreserva": "Reserva",
 }
 
+
+
+@ui.cached_chart
+def situation_chart(by_situation: pd.DataFrame) -> dict:
+    """Paid and to pay stacked, one bar per situation."""
+    long = by_situation.melt(id_vars=["situacao"], value_vars=["valor_pago", "valor_a_pagar"],
+                             var_name="parte", value_name="valor")
+    long["parte"] = long["parte"].map({"valor_pago": "Pago", "valor_a_pagar": "A pagar"})
+    long["valor_texto"] = long["valor"].map(fmt.brl)
+    situations = by_situation["situacao"].tolist()
+    return ui.spec(alt.Chart(long).mark_bar().encode(
+        y=alt.Y("situacao:N", title=None, sort=situations, axis=alt.Axis(labelLimit=240)),
+        x=alt.X("valor:Q", title=None, axis=ui.money_axis(), stack="zero"),
+        color=alt.Color("parte:N", scale=alt.Scale(domain=["Pago", "A pagar"], range=["#0B6E4F", "#E8A33D"])),
+        tooltip=[alt.Tooltip("situacao:N", title="Situação"), alt.Tooltip("parte:N", title="Parte"),
+                 alt.Tooltip("valor_texto:N", title="Valor")],
+    ).properties(height=alt.Step(44)))
+
+
 f = ui.current_filters()
 ui.page_header("Comissões", f, "comissões das vendas feitas no período")
 
@@ -37,18 +57,7 @@ if not summary["comissoes"]:
 ui.kpi_row(CARDS, summary, {})
 
 st.subheader("Pagas e a pagar, por situação")
-long = by_situation.melt(id_vars=["situacao"], value_vars=["valor_pago", "valor_a_pagar"],
-                         var_name="parte", value_name="valor")
-long["parte"] = long["parte"].map({"valor_pago": "Pago", "valor_a_pagar": "A pagar"})
-long["valor_texto"] = long["valor"].map(fmt.brl)
-chart = alt.Chart(long).mark_bar().encode(
-    y=alt.Y("situacao:N", title=None, sort=by_situation["situacao"].tolist(), axis=alt.Axis(labelLimit=240)),
-    x=alt.X("valor:Q", title=None, axis=ui.money_axis(), stack="zero"),
-    color=alt.Color("parte:N", scale=alt.Scale(domain=["Pago", "A pagar"], range=["#0B6E4F", "#E8A33D"])),
-    tooltip=[alt.Tooltip("situacao:N", title="Situação"), alt.Tooltip("parte:N", title="Parte"),
-             alt.Tooltip("valor_texto:N", title="Valor")],
-).properties(height=alt.Step(44))
-ui.show_chart(chart)
+ui.show_chart(situation_chart(by_situation))
 
 st.subheader("Quem mais recebe comissão")
 RANKINGS = [("corretor", "Corretor", "Corretores"), ("imobiliaria", "Imobiliária", "Imobiliárias")]

@@ -30,6 +30,29 @@ def with_share(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+TOOLTIP = [alt.Tooltip("mes_rotulo:N", title="Mês"),
+           alt.Tooltip("participacao_texto:N", title="Participação"), alt.Tooltip("vendas:Q", title="Vendas")]
+
+
+@ui.cached_chart
+def monthly_chart(rows: pd.DataFrame) -> dict:
+    monthly = with_share(ui.with_month_labels(rows.groupby("mes", as_index=False)[SUMS].sum()))
+    return ui.spec(alt.Chart(monthly).mark_line(point=True, color="#0B6E4F").encode(
+        x=ui.month_axis(), tooltip=TOOLTIP,
+        y=alt.Y("participacao:Q", title="Pró-soluto ÷ contrato", axis=alt.Axis(format=".0%")),
+    ).properties(height=300))
+
+
+@ui.cached_chart
+def heat_map(rows: pd.DataFrame) -> dict:
+    return ui.spec(alt.Chart(with_share(ui.with_month_labels(rows))).mark_rect().encode(
+        x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("participacao:Q", title="Pró-soluto", scale=alt.Scale(scheme="oranges"),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=[alt.Tooltip("empreendimento:N", title="Empreendimento"), *TOOLTIP],
+    ).properties(height=alt.Step(36)))
+
+
 totals = with_share(rows[SUMS].sum().to_frame().T).iloc[0]
 c = st.columns(4)
 c[0].metric("Participação do pró-soluto", totals["participacao_texto"], border=True,
@@ -40,25 +63,11 @@ c[2].metric("Valor dos contratos", fmt.brl_compact(totals["valor_contrato"]), bo
             help=fmt.brl(totals["valor_contrato"]))
 c[3].metric("Vendas", fmt.integer(totals["vendas"]), border=True)
 
-tooltip = [alt.Tooltip("mes_rotulo:N", title="Mês"),
-           alt.Tooltip("participacao_texto:N", title="Participação"), alt.Tooltip("vendas:Q", title="Vendas")]
 st.subheader("Participação por mês")
-monthly = with_share(ui.with_month_labels(rows.groupby("mes", as_index=False)[SUMS].sum()))
-chart = alt.Chart(monthly).mark_line(point=True, color="#0B6E4F").encode(
-    x=ui.month_axis(), y=alt.Y("participacao:Q", title="Pró-soluto ÷ contrato", axis=alt.Axis(format=".0%")),
-    tooltip=tooltip,
-).properties(height=300)
-ui.show_chart(chart)
+ui.show_chart(monthly_chart(rows))
 
 st.subheader("Participação por empreendimento e mês")
-cells = with_share(ui.with_month_labels(rows))
-heat = alt.Chart(cells).mark_rect().encode(
-    x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
-    color=alt.Color("participacao:Q", title="Pró-soluto", scale=alt.Scale(scheme="oranges"),
-                    legend=alt.Legend(format=".0%")),
-    tooltip=[alt.Tooltip("empreendimento:N", title="Empreendimento"), *tooltip],
-).properties(height=alt.Step(36))
-ui.show_chart(heat)
+ui.show_chart(heat_map(rows))
 
 st.subheader("Por empreendimento")
 by_development = with_share(rows.groupby("empreendimento", as_index=False)[SUMS].sum())

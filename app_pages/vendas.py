@@ -2,6 +2,7 @@
 month against the same month a year before, and the period's sales with a CSV download."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
@@ -24,6 +25,31 @@ SALES_COLUMNS = {
     "valor_contrato": "Valor do contrato", "vgv_tabela": "VGV de tabela", "is_distrato": "Distratada",
     "data_distrato": "Data do distrato", "idreserva": "Reserva",
 }
+
+
+
+@ui.cached_chart
+def monthly_chart(monthly: pd.DataFrame, units: bool) -> dict:
+    """Gross, cancelled and net side by side for each month."""
+    series = (["vendas_brutas", "distratos", "vendas_liquidas"] if units
+              else ["vgv_bruto", "vgv_distratos", "vgv_liquido"])
+    names = dict(zip(series, ["Vendas brutas", "Distratos", "Vendas líquidas"], strict=True))
+    long = ui.with_month_labels(monthly).melt(id_vars=["mes", "mes_rotulo"], value_vars=series,
+                                              var_name="serie", value_name="valor")
+    long["serie"] = long["serie"].map(names)
+    long["valor_texto"] = long["valor"].map(fmt.integer if units else fmt.brl)
+    order = list(names.values())
+    return ui.spec(alt.Chart(long).mark_bar().encode(
+        x=ui.month_axis(),
+        xOffset=alt.XOffset("serie:N", sort=order),
+        y=alt.Y("valor:Q", title="Unidades" if units else "VGV (R$)",
+                axis=alt.Axis(format=",d") if units else ui.money_axis()),
+        color=alt.Color("serie:N", sort=order,
+                        scale=alt.Scale(domain=order, range=["#7FB8A4", "#D1495B", "#0B6E4F"])),
+        tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"), alt.Tooltip("serie:N", title="Série"),
+                 alt.Tooltip("valor_texto:N", title="Valor")],
+    ).properties(height=340))
+
 
 f = ui.current_filters()
 ui.page_header("Vendas", f)
@@ -52,24 +78,7 @@ for column, (label, key, money) in zip(st.columns(4), MONTH_CARDS, strict=True):
 st.subheader("Vendas brutas, distratos e vendas líquidas por mês")
 units = (st.segmented_control("Medida", ["Unidades", "VGV"], default="Unidades", key="medida_vendas")
          or "Unidades") == "Unidades"
-series = (["vendas_brutas", "distratos", "vendas_liquidas"] if units
-          else ["vgv_bruto", "vgv_distratos", "vgv_liquido"])
-names = dict(zip(series, ["Vendas brutas", "Distratos", "Vendas líquidas"], strict=True))
-long = ui.with_month_labels(monthly).melt(id_vars=["mes", "mes_rotulo"], value_vars=series,
-                                          var_name="serie", value_name="valor")
-long["serie"] = long["serie"].map(names)
-long["valor_texto"] = long["valor"].map(fmt.integer if units else fmt.brl)
-chart = alt.Chart(long).mark_bar().encode(
-    x=ui.month_axis(),
-    xOffset=alt.XOffset("serie:N", sort=list(names.values())),
-    y=alt.Y("valor:Q", title="Unidades" if units else "VGV (R$)",
-            axis=alt.Axis(format=",d") if units else ui.money_axis()),
-    color=alt.Color("serie:N", sort=list(names.values()),
-                    scale=alt.Scale(domain=list(names.values()), range=["#7FB8A4", "#D1495B", "#0B6E4F"])),
-    tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"), alt.Tooltip("serie:N", title="Série"),
-             alt.Tooltip("valor_texto:N", title="Valor")],
-).properties(height=340)
-ui.show_chart(chart)
+ui.show_chart(monthly_chart(monthly, units))
 
 st.subheader("Rankings do período")
 for tab, (_, by, label) in zip(st.tabs([r[0] for r in RANKINGS]), RANKINGS, strict=True):

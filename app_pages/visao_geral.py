@@ -2,6 +2,7 @@
 developments."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
@@ -21,6 +22,21 @@ COMMISSIONS = [
     Card("Comissões pagas", "valor_pago", money=True, help="Já pagas:"),
     Card("Comissões a pagar", "valor_a_pagar", money=True, help="Ainda a pagar:", lower_is_better=True),
 ]
+
+
+
+@ui.cached_chart
+def net_sales_chart(monthly: pd.DataFrame) -> dict:
+    chart_data = ui.with_month_labels(monthly)
+    chart_data["vgv_texto"] = chart_data["vgv_liquido"].map(fmt.brl)
+    return ui.spec(alt.Chart(chart_data).mark_bar(color="#0B6E4F").encode(
+        x=ui.month_axis(),
+        y=alt.Y("vendas_liquidas:Q", title="Unidades líquidas"),
+        tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"),
+                 alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas", format=",d"),
+                 alt.Tooltip("vgv_texto:N", title="VGV líquido")],
+    ).properties(height=320))
+
 
 f = ui.current_filters()
 previous = m.previous_period(f.period)
@@ -60,16 +76,7 @@ ui.kpi_row(COMMISSIONS, com, com_before)
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Vendas líquidas por mês")
-    chart_data = ui.with_month_labels(monthly)
-    chart_data["vgv_texto"] = chart_data["vgv_liquido"].map(fmt.brl)
-    chart = alt.Chart(chart_data).mark_bar(color="#0B6E4F").encode(
-        x=ui.month_axis(),
-        y=alt.Y("vendas_liquidas:Q", title="Unidades líquidas"),
-        tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"),
-                 alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas", format=",d"),
-                 alt.Tooltip("vgv_texto:N", title="VGV líquido")],
-    ).properties(height=320)
-    ui.show_chart(chart)
+    ui.show_chart(net_sales_chart(monthly))
 with right:
     st.subheader("Principais empreendimentos")
     labels = {"nome": "Empreendimento", "vendas_liquidas": "Vendas líquidas", "vgv_liquido": "VGV líquido"}

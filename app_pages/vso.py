@@ -18,6 +18,60 @@ with ui.guarded():
     summary = data.vso_summary(f)
     rows = data.vso_monthly(f, months_before=2)  # two more months for the 3-month pace
 
+
+
+def with_vso_text(rows: pd.DataFrame) -> pd.DataFrame:
+    chart_data = ui.with_month_labels(rows)
+    chart_data["vso_texto"] = chart_data["vso"].map(fmt.percent)
+    return chart_data
+
+
+TOOLTIP = [alt.Tooltip("empreendimento:N", title="Empreendimento"), alt.Tooltip("mes_rotulo:N", title="Mês"),
+           alt.Tooltip("vso_texto:N", title="VSO"), alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas"),
+           alt.Tooltip("estoque_inicial:Q", title="Estoque no início")]
+
+
+@ui.cached_chart
+def vso_lines(rows: pd.DataFrame) -> dict:
+    return ui.spec(alt.Chart(with_vso_text(rows)).mark_line(point=True).encode(
+        x=ui.month_axis(), y=alt.Y("vso:Q", title="VSO", axis=alt.Axis(format=".0%")),
+        color=alt.Color("empreendimento:N", title="Empreendimento"), tooltip=TOOLTIP,
+    ).properties(height=320))
+
+
+@ui.cached_chart
+def heat_map(rows: pd.DataFrame) -> dict:
+    """Development × month cells coloured by VSO, with the value written in each."""
+    chart_data = with_vso_text(rows)
+    base = alt.Chart(chart_data).encode(
+        x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)))
+    heat = base.mark_rect().encode(
+        color=alt.Color("vso:Q", title="VSO", scale=alt.Scale(scheme="greens"),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=TOOLTIP)
+    dark_cells = 0.6 * (chart_data["vso"].max() or 0)  # white text where the green gets dark
+    labels = base.mark_text(fontSize=10).encode(
+        text="vso_texto:N",
+        color=alt.condition(f"datum.vso > {dark_cells}", alt.value("white"), alt.value("#1F2A30")))
+    return ui.spec((heat + labels).properties(height=alt.Step(36)))
+
+
+@ui.cached_chart
+def stock_chart(rows: pd.DataFrame) -> dict:
+    """Launches as bars, stock at the start of the month as a line, all developments together."""
+    totals = ui.with_month_labels(
+        rows.groupby("mes", as_index=False)[["estoque_inicial", "lancamentos", "vendas_liquidas"]].sum())
+    tooltip = [alt.Tooltip("mes_rotulo:N", title="Mês"),
+               alt.Tooltip("estoque_inicial:Q", title="Estoque no início", format=",d"),
+               alt.Tooltip("lancamentos:Q", title="Lançamentos", format=",d"),
+               alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas", format=",d")]
+    bars = alt.Chart(totals).mark_bar(color="#7FB8A4").encode(
+        x=ui.month_axis(), y=alt.Y("lancamentos:Q", title="Unidades"), tooltip=tooltip)
+    line = alt.Chart(totals).mark_line(point=True, color="#0B6E4F").encode(
+        x=ui.month_axis(), y=alt.Y("estoque_inicial:Q"), tooltip=tooltip)
+    return ui.spec((bars + line).properties(height=300))
+
+
 in_period = rows[rows["mes"] >= f.period.first_month]
 if in_period.empty:
     ui.empty()
@@ -32,8 +86,13 @@ def current_stock(group: pd.DataFrame) -> pd.Series:
     return pd.Series({"estoque": stock, "ritmo": recent.mean(), "meses": m.months_of_stock(stock, recent)})
 
 
-pace = rows.groupby("empreendimento")[["estoque_inicial", "lancamentos", "vendas_liquidas"]] \
-    .apply(current_stock).reset_index()
+@st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=100)
+def stock_pace(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.groupby("empreendimento")[["estoque_inicial", "lancamentos", "vendas_liquidas"]] \
+        .apply(current_stock).reset_index()
+
+
+pace = stock_pace(rows)
 total_stock = pace["estoque"].sum()
 recent_total = rows.groupby("mes")["vendas_liquidas"].sum().sort_index().tail(3).tolist()
 
@@ -47,43 +106,12 @@ c[3].metric("Meses de estoque", fmt.decimal(m.months_of_stock(total_stock, recen
             help="Estoque atual ÷ média de vendas líquidas dos últimos 3 meses; "
                  "“—” quando esse ritmo é zero ou negativo.")
 
-chart_data = ui.with_month_labels(in_period)
-chart_data["vso_texto"] = chart_data["vso"].map(fmt.percent)
-tooltip = [alt.Tooltip("empreendimento:N", title="Empreendimento"), alt.Tooltip("mes_rotulo:N", title="Mês"),
-           alt.Tooltip("vso_texto:N", title="VSO"), alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas"),
-           alt.Tooltip("estoque_inicial:Q", title="Estoque no início")]
 st.subheader("VSO mensal por empreendimento")
-lines = alt.Chart(chart_data).mark_line(point=True).encode(
-    x=ui.month_axis(), y=alt.Y("vso:Q", title="VSO", axis=alt.Axis(format=".0%")),
-    color=alt.Color("empreendimento:N", title="Empreendimento"), tooltip=tooltip,
-).properties(height=320)
-ui.show_chart(lines)
-
+ui.show_chart(vso_lines(in_period))
 st.subheader("Mapa de calor: empreendimento × mês")
-base = alt.Chart(chart_data).encode(
-    x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
-)
-heat = base.mark_rect().encode(
-    color=alt.Color("vso:Q", title="VSO", scale=alt.Scale(scheme="greens"), legend=alt.Legend(format=".0%")),
-    tooltip=tooltip)
-dark_cells = 0.6 * (chart_data["vso"].max() or 0)  # white text where the green gets dark
-labels = base.mark_text(fontSize=10).encode(
-    text="vso_texto:N",
-    color=alt.condition(f"datum.vso > {dark_cells}", alt.value("white"), alt.value("#1F2A30")))
-ui.show_chart((heat + labels).properties(height=alt.Step(36)))
-
+ui.show_chart(heat_map(in_period))
 st.subheader("Estoque no início do mês e lançamentos")
-totals = ui.with_month_labels(
-    in_period.groupby("mes", as_index=False)[["estoque_inicial", "lancamentos", "vendas_liquidas"]].sum())
-stock_tooltip = [alt.Tooltip("mes_rotulo:N", title="Mês"),
-                 alt.Tooltip("estoque_inicial:Q", title="Estoque no início", format=",d"),
-                 alt.Tooltip("lancamentos:Q", title="Lançamentos", format=",d"),
-                 alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas", format=",d")]
-bars = alt.Chart(totals).mark_bar(color="#7FB8A4").encode(
-    x=ui.month_axis(), y=alt.Y("lancamentos:Q", title="Unidades"), tooltip=stock_tooltip)
-stock_line = alt.Chart(totals).mark_line(point=True, color="#0B6E4F").encode(
-    x=ui.month_axis(), y=alt.Y("estoque_inicial:Q"), tooltip=stock_tooltip)
-ui.show_chart((bars + stock_line).properties(height=300))
+ui.show_chart(stock_chart(in_period))
 st.caption("Barras: lançamentos do mês · linha: estoque no início do mês.")
 
 st.subheader("Meses de estoque no ritmo atual")

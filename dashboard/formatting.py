@@ -7,12 +7,21 @@ Every function accepts ``None`` (no value: a division by zero, an empty period) 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta, get_month_names
-from babel.numbers import format_compact_currency, format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_compact_currency,
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 
 LOCALE = "pt_BR"
 MISSING = "—"
@@ -27,6 +36,24 @@ def _missing(value: object) -> bool:
 def brl(value: Number) -> str:
     """``R$ 1.234.567,89`` (a no-break space keeps the symbol with the number)."""
     return MISSING if _missing(value) else format_currency(value, "BRL", locale=LOCALE)
+
+
+# Table columns are formatted thousands of values at a time, where Babel's per-value formatting
+# takes seconds; these use Babel's pt-BR symbols with Python's number formatting instead.
+_TO_LOCALE = str.maketrans({",": get_group_symbol(LOCALE), ".": get_decimal_symbol(LOCALE)})
+_BRL_SYMBOL = get_currency_symbol("BRL", LOCALE)
+
+
+def brl_many(values: Iterable[Number]) -> list[str]:
+    """``brl`` for a whole column (same text, much faster)."""
+    return [MISSING if _missing(v) else
+            ("-" if v < 0 else "") + _BRL_SYMBOL + "\xa0" + f"{abs(float(v)):,.2f}".translate(_TO_LOCALE)
+            for v in values]
+
+
+def integer_many(values: Iterable[Number]) -> list[str]:
+    """``integer`` for a whole column."""
+    return [MISSING if _missing(v) else f"{round(v):,}".translate(_TO_LOCALE) for v in values]
 
 
 def brl_compact(value: Number) -> str:

@@ -150,10 +150,19 @@ def rate_kpi(column, label: str, rate: float | None, previous: float | None, hel
 
 
 # --------------------------------------------------------------------------- charts and tables
-def show_chart(chart: alt.Chart | alt.LayerChart) -> None:
-    st.altair_chart(chart.configure(locale=CHART_LOCALE).configure_legend(orient="bottom",
-                                                                            title=None),
-                    width="stretch")
+# Building an Altair chart validates it against the Vega-Lite schema, which costs more than the
+# rest of a page; pages build their charts in functions under this decorator, keyed by the data,
+# so a warm run reuses the finished spec.
+cached_chart = st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=300)
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec with the pt-BR locale and the legend below."""
+    return chart.configure(locale=CHART_LOCALE).configure_legend(orient="bottom", title=None).to_dict()
+
+
+def show_chart(chart_spec: dict) -> None:
+    st.vega_lite_chart(spec=chart_spec, width="stretch")
 
 
 def month_axis(field: str = "mes", title: str | None = "Mês") -> alt.X:
@@ -195,28 +204,39 @@ def table(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), integers:
     """The ``labels`` columns of ``df`` with pt-BR headers and formats (dates stay dates, so they
     sort); with ``file_name``, a CSV download of the same rows with plain numbers, including the
     ``csv_only`` columns that the screen leaves out to stay readable."""
-    shown = df[[c for c in labels if c not in csv_only]].copy()
-    for formatter, columns in ((fmt.brl, money), (fmt.integer, integers), (fmt.percent, percents),
-                               (YES_NO.get, flags)):
-        for c in columns:
-            if c in shown:
-                shown[c] = shown[c].map(formatter)
+    shown, csv = _prepared(df, labels, money, integers, percents, flags, csv_only, bool(file_name))
     config: dict = dict(labels)
     config |= {c: date_column(labels[c]) for c in dates if c in shown}
     config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
     st.dataframe(shown, hide_index=True, column_config=config, height=rows_height(shown),
                  placeholder=fmt.MISSING)
-    if file_name:
-        export = df[list(labels)].copy()
-        for c in flags:
-            export[c] = export[c].map(YES_NO.get)
-        csv_download(export.rename(columns=labels), file_name)
+    if csv is not None:
+        st.download_button("Baixar CSV", csv, file_name=file_name, mime="text/csv",
+                           icon=":material/download:")
 
 
-def csv_download(df: pd.DataFrame, file_name: str, label: str = "Baixar CSV") -> None:
+@st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=100)
+def _prepared(df: pd.DataFrame, labels: dict[str, str], money: tuple, integers: tuple, percents: tuple,
+              flags: tuple, csv_only: tuple, with_csv: bool) -> tuple[pd.DataFrame, bytes | None]:
+    """The formatted screen copy and the CSV bytes, cached: large tables cost seconds to format."""
+    shown = df[[c for c in labels if c not in csv_only]].copy()
+    formatters = ((fmt.brl_many, money), (fmt.integer_many, integers),
+                  (lambda v: v.map(fmt.percent), percents), (lambda v: v.map(YES_NO.get), flags))
+    for formatter, columns in formatters:
+        for c in columns:
+            if c in shown:
+                shown[c] = formatter(shown[c])
+    if not with_csv:
+        return shown, None
+    export = df[list(labels)].copy()
+    for c in flags:
+        export[c] = export[c].map(YES_NO.get)
+    return shown, to_csv(export.rename(columns=labels))
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
     """CSV as Excel in Brazil opens it: ``;`` between fields, decimal comma, BOM for accents."""
-    csv = df.to_csv(sep=";", decimal=",", index=False, date_format="%d/%m/%Y").encode("utf-8-sig")
-    st.download_button(label, csv, file_name=file_name, mime="text/csv", icon=":material/download:")
+    return df.to_csv(sep=";", decimal=",", index=False, date_format="%d/%m/%Y").encode("utf-8-sig")
 
 
 def date_column(label: str) -> st.column_config.DateColumn:

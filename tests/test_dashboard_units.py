@@ -22,6 +22,14 @@ def test_money_in_reais():
     assert fmt.brl(float("nan")) == "—"
 
 
+def test_column_formatting_matches_babel_value_by_value():
+    values = [0, 0.01, -0.5, 12.3, 999.99, 1000, -1234567.89, 98765432109.1, Decimal("4500.10")]
+    assert fmt.brl_many(values) == [fmt.brl(v) for v in values]
+    assert fmt.brl_many([None, float("nan")]) == ["—", "—"]
+    integers = [0, 7, -1234, 1234567, 3.0]
+    assert fmt.integer_many(integers) == [fmt.integer(v) for v in integers]
+
+
 def test_compact_money_for_cards():
     assert fmt.brl_compact(45_678_901) == f"R${NBSP}45,7{NBSP}mi"
     assert fmt.brl_compact(1_234_567_890) == f"R${NBSP}1,2{NBSP}bi"
