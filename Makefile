@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo app dbt dbt-test dbt-docs dbt-lint load test lint bench warehouse-start warehouse-status warehouse-stop simulator
+.PHONY: help install demo app dbt dbt-test dbt-docs dbt-lint load run schedule status test lint bench warehouse-start warehouse-status warehouse-stop simulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,15 @@ dbt-lint: install ## sqlfluff (dbt templater) on the dbt models
 
 load: install ## python pipelines/cvdw.py with the configured CVDW (pass ARGS="--endpoints reservas")
 	$(PY) pipelines/cvdw.py $(ARGS)
+
+run: install ## the scheduled chain once: load, dbt build, freshness; exit codes, lock, history, alerts
+	$(PY) -m pipelines.ops run $(ARGS)
+
+schedule: install ## run the chain every 4 h, 06:00-22:00 São Paulo, until Ctrl+C (ARGS="--every 2h")
+	$(PY) -m pipelines.ops schedule $(ARGS)
+
+status: install ## is a run in progress, the last runs (ops.runs), freshness of each raw table
+	$(PY) -m pipelines.ops status $(ARGS)
 
 test: install ## the whole test suite (real Postgres, simulator, dlt)
 	$(PY) -m pytest $(ARGS)
