@@ -2,6 +2,7 @@
 
     python pipelines/cvdw.py [--endpoints reservas,comissoes] [--full-refresh]
                              [--start-date 2024-01-01] [--dry-run] [--pages-per-load 20]
+                             [--log-format text|json]
 
 Configuration: ``[sources.cvdw]`` (subdomain or base_url, email, token, requests_per_minute) in
 ``.dlt/config.toml`` / ``.dlt/secrets.toml`` or ``SOURCES__CVDW__*`` variables; the warehouse

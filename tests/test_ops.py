@@ -323,6 +323,32 @@ def test_unreachable_warehouse_exits_2_and_alerts_without_the_password(alerts_to
     assert_no_secret(result.out, result.err, *alerts_to.texts())
 
 
+def test_an_alert_that_cannot_be_sent_is_logged_and_changes_nothing(database, alerts_to,
+                                                                    monkeypatch):
+    monkeypatch.setenv("ALERTS__WEBHOOK_URL", f"http://127.0.0.1:{_free_port()}/hook/T0KEN-IN-URL")
+    result = ops("run")
+    assert result.code == 2  # missing configuration, as without alerts
+    assert "alert by webhook not sent" in result.err and len(alerts_to.emails) == 1
+    assert_no_secret(result.err)
+
+
+def test_a_role_that_cannot_create_the_history_schema_exits_2(database, alerts_to, monkeypatch):
+    role = f"no_create_{uuid.uuid4().hex[:8]}"
+    admin(f"create role {role} login")
+    try:
+        with monkeypatch.context() as as_role:  # undone before the role and database are dropped
+            for key, value in {"PGHOST": "127.0.0.1", "PGPORT": str(warehouse.EMBEDDED_PORT),
+                               "PGUSER": role, "PGPASSWORD": PG_SECRET, "PGSSLMODE": "disable"}.items():
+                as_role.setenv(key, value)
+            result = ops("run")
+    finally:
+        admin(f"drop role if exists {role}")
+    assert result.code == 2
+    assert "cannot write the run history ops.runs" in result.err and "grant" in result.err
+    assert "exit 2, stage config" in alerts_to.webhook[0]["text"]
+    assert_no_secret(result.err, *alerts_to.texts())
+
+
 def test_unknown_stage_is_a_usage_error():
     result = ops("run", "--stages", "load,deploy")
     assert result.code == 2 and "--stages 'load,deploy'" in result.err
@@ -344,6 +370,8 @@ def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_con
         with contextlib.closing(lock.connect()) as conn:
             holder = lock.holder_pid(conn)
         assert holder is not None
+        status = ops("status")
+        assert f"Lock: held by server process {holder} (run 1, started" in status.out
 
         started = time.monotonic()
         b = ops("run", "--endpoints", "reservas")
@@ -362,8 +390,10 @@ def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_con
             time.sleep(0.2)
     assert runs()[0]["status"] == "running"  # A died without recording its end
 
-    c = ops("run", "--endpoints", "corretores", "--stages", "load")
+    c = ops("--log-format", "json", "run", "--endpoints", "corretores", "--stages", "load")
     assert c.code == 0, c.err[-2000:]
+    records = [json.loads(line) for line in (c.out + c.err).splitlines()]  # loader's and dlt's too
+    assert any(r.get("message", "").startswith("path ") and r.get("requests") for r in records)
     newest, killed = runs()
     assert newest["status"] == "success"
     assert killed["status"] == "failed" and killed["error"] == history.DIED

@@ -101,7 +101,11 @@ def _webhook(alert: Alert) -> bool:
     url = setting("alerts.webhook_url")
     if not url:
         return False
-    response = requests.post(str(url), json={"text": f"*{alert.subject}*\n{alert.text}"}, timeout=15)
+    try:
+        response = requests.post(str(url), json={"text": f"*{alert.subject}*\n{alert.text}"},
+                                 timeout=15)
+    except requests.RequestException as error:  # its text holds the address, a secret
+        raise RuntimeError(f"the webhook did not answer ({type(error).__name__})") from None
     if response.status_code >= 300:
         raise RuntimeError(f"the webhook answered HTTP {response.status_code}")
     return True

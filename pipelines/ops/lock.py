@@ -10,6 +10,8 @@ itself (for Neon, the host without ``-pooler``).
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg2
 from psycopg2.extensions import connection as Connection
 
@@ -50,9 +52,9 @@ class RunLock:
         return self
 
     def __exit__(self, *_: object) -> None:
-        if not self.conn.closed:
-            with self.conn.cursor() as cur:
-                cur.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK_NAME,))
+        # A lost connection has lost the lock with its session already: nothing to release.
+        with contextlib.suppress(psycopg2.Error), self.conn.cursor() as cur:
+            cur.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK_NAME,))
 
 
 def holder_pid(conn: Connection) -> int | None:

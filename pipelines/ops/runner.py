@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+import psycopg2
+
 from pipelines import cvdw, warehouse
 from pipelines.ops import alerts, history, lock, logs, transform
 from pipelines.ops.history import RunRecord
@@ -70,14 +72,9 @@ def run(options: RunOptions) -> int:
         return _report(record, time.monotonic() - started, options)
     try:
         with lock.RunLock(conn):
-            history.ensure_table(conn)
-            if closed := history.close_dead_runs(conn):
-                logger.warning("closed %d run(s) left 'running' by a run that died", closed)
-            history.start(conn, record)
-            logger.info("run %d started on %s", record.run_id, warehouse.describe(),
-                        extra={"run_id": record.run_id})
-            _stages(options, record)
-            history.finish(conn, record)
+            if _open_history(conn, record):
+                _stages(options, record)
+                _close_history(conn, record)
     except lock.AlreadyRunning:
         holder = history.running_since(conn) or "started by a run that has not recorded itself yet"
         logs.say(logger, f"error: another run is in progress on {warehouse.describe()} ({holder}); "
@@ -87,6 +84,29 @@ def run(options: RunOptions) -> int:
     finally:
         conn.close()
     return _report(record, time.monotonic() - started, options)
+
+
+def _open_history(conn, record: RunRecord) -> bool:
+    """Create ``ops.runs`` if needed, close rows of runs that died, record this one as running."""
+    try:
+        history.ensure_table(conn)
+        if closed := history.close_dead_runs(conn):
+            logger.warning("closed %d run(s) left 'running' by a run that died", closed)
+        history.start(conn, record)
+    except psycopg2.Error as error:  # mostly: the role may not create the schema ops
+        _fail(record, StageFailed(Exit.CONFIG, "config", f"cannot write the run history ops.runs: "
+                                  f"{_one_line(error)}; grant the loader's role create on the database"))
+        return False
+    logger.info("run %d started on %s", record.run_id, warehouse.describe(),
+                extra={"run_id": record.run_id})
+    return True
+
+
+def _close_history(conn, record: RunRecord) -> None:
+    try:
+        history.finish(conn, record)
+    except psycopg2.Error as error:  # the warehouse went away: still report and alert
+        logger.warning("could not record the end of run %s: %s", record.run_id, _one_line(error))
 
 
 def _stages(options: RunOptions, record: RunRecord) -> None:
