@@ -69,7 +69,7 @@ def render(page: str, cold: bool) -> float:
     at.run()
     at.switch_page(f"app_pages/{page}.py")
     if cold:
-        data._cached.clear()
+        data.refresh()
         seconds = timed(at.run)
     else:
         at.run()

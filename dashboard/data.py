@@ -116,8 +116,9 @@ def query(sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
 
 
 def refresh() -> None:
-    """The "Atualizar dados" button: forget every cached read."""
-    _cached.clear()
+    """The "Atualizar dados" button: forget every cached read, and the tables and charts made
+    from them."""
+    st.cache_data.clear()
 
 
 def _months(period: Period) -> dict[str, date]:

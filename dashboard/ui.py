@@ -204,21 +204,21 @@ def table(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), integers:
     """The ``labels`` columns of ``df`` with pt-BR headers and formats (dates stay dates, so they
     sort); with ``file_name``, a CSV download of the same rows with plain numbers, including the
     ``csv_only`` columns that the screen leaves out to stay readable."""
-    shown, csv = _prepared(df, labels, money, integers, percents, flags, csv_only, bool(file_name))
+    shown = _formatted(df, labels, money, integers, percents, flags, csv_only)
     config: dict = dict(labels)
     config |= {c: date_column(labels[c]) for c in dates if c in shown}
     config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
     st.dataframe(shown, hide_index=True, column_config=config, height=rows_height(shown),
                  placeholder=fmt.MISSING)
-    if csv is not None:
-        st.download_button("Baixar CSV", csv, file_name=file_name, mime="text/csv",
-                           icon=":material/download:")
+    if file_name:  # the CSV is written only when someone clicks
+        st.download_button("Baixar CSV", lambda: to_csv(df, labels, flags), file_name=file_name,
+                           mime="text/csv", icon=":material/download:")
 
 
 @st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=100)
-def _prepared(df: pd.DataFrame, labels: dict[str, str], money: tuple, integers: tuple, percents: tuple,
-              flags: tuple, csv_only: tuple, with_csv: bool) -> tuple[pd.DataFrame, bytes | None]:
-    """The formatted screen copy and the CSV bytes, cached: large tables cost seconds to format."""
+def _formatted(df: pd.DataFrame, labels: dict[str, str], money: tuple, integers: tuple, percents: tuple,
+               flags: tuple, csv_only: tuple) -> pd.DataFrame:
+    """The screen copy, cached: formatting a large table costs more than showing it."""
     shown = df[[c for c in labels if c not in csv_only]].copy()
     formatters = ((fmt.brl_many, money), (fmt.integer_many, integers),
                   (lambda v: v.map(fmt.percent), percents), (lambda v: v.map(YES_NO.get), flags))
@@ -226,17 +226,21 @@ def _prepared(df: pd.DataFrame, labels: dict[str, str], money: tuple, integers: 
         for c in columns:
             if c in shown:
                 shown[c] = formatter(shown[c])
-    if not with_csv:
-        return shown, None
+    return shown
+
+
+def to_csv(df: pd.DataFrame, labels: dict[str, str], flags: tuple = ()) -> bytes:
+    """CSV as Excel in Brazil opens it: pt-BR headers, ``;`` between fields, decimal comma, BOM for
+    accents."""
     export = df[list(labels)].copy()
     for c in flags:
         export[c] = export[c].map(YES_NO.get)
-    return shown, to_csv(export.rename(columns=labels))
-
-
-def to_csv(df: pd.DataFrame) -> bytes:
-    """CSV as Excel in Brazil opens it: ``;`` between fields, decimal comma, BOM for accents."""
-    return df.to_csv(sep=";", decimal=",", index=False, date_format="%d/%m/%Y").encode("utf-8-sig")
+    for c in export.columns:  # the driver's date objects: as datetimes, so date_format applies
+        first = export[c].dropna().head(1).tolist()
+        if first and isinstance(first[0], date):
+            export[c] = pd.to_datetime(export[c])
+    return export.rename(columns=labels).to_csv(sep=";", decimal=",", index=False,
+                                                 date_format="%d/%m/%Y").encode("utf-8-sig")
 
 
 def date_column(label: str) -> st.column_config.DateColumn:

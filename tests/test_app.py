@@ -45,7 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (), imobs: tuple = (),
         password_hash: str | None = None) -> AppTest:
     """Run the router (then switch to ``page``) with these filters, from a cold cache."""
-    data._cached.clear()
+    data.refresh()
     at = AppTest.from_file(str(PROJECT_DIR / "streamlit_app.py"), default_timeout=120)
     if password_hash:
         at.secrets["auth"] = {"password_hash": password_hash}
@@ -151,6 +151,7 @@ def test_vendas_page(built: Built):
         fmt.signed_percent(m.change(this["vendas_brutas"], last_year["vendas_brutas"])) or "")
     sales = at.dataframe[-1].value
     assert len(sales) == expected_sales(built, PERIOD)["vendas_brutas"]
+    assert [b.label for b in at.get("download_button")] == ["Baixar CSV"]
     rankings = at.dataframe[0].value
     top = built.query("select empreendimento from marts.vendas where data_venda between %s and %s"
                       " group by 1 order by sum(valor_contrato) desc limit 1", (PERIOD.start, PERIOD.end))

@@ -124,3 +124,17 @@ def test_months_of_stock_uses_the_last_three_months():
     assert m.months_of_stock(60, [0, 0, 0]) is None
     assert m.months_of_stock(60, [2, -5, 0]) is None
     assert m.months_of_stock(60, []) is None
+
+
+def test_csv_is_what_excel_in_brazil_opens():
+    import pandas as pd
+
+    from dashboard.ui import to_csv
+
+    df = pd.DataFrame({"data_venda": [date(2026, 3, 7)], "valor_contrato": [1234567.89],
+                       "is_distrato": [True], "fora": ["not exported"]})
+    csv = to_csv(df, {"data_venda": "Data da venda", "valor_contrato": "Valor do contrato",
+                      "is_distrato": "Distratada"}, flags=("is_distrato",))
+    assert csv.startswith("\ufeff".encode())
+    assert csv.decode("utf-8-sig").splitlines() == ["Data da venda;Valor do contrato;Distratada",
+                                                     "07/03/2026;1234567,89;Sim"]
