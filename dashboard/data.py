@@ -21,7 +21,7 @@ import psycopg2.extensions
 import streamlit as st
 from psycopg2 import errors
 
-from dashboard.metrics import Period, add_months
+from dashboard.metrics import Period, add_months, month_range
 from pipelines import warehouse
 
 CACHE_SECONDS = 600
@@ -391,14 +391,6 @@ def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
     df.attrs["checked_at"] = (datetime.fromisoformat(checked.replace("Z", "+00:00"))
                               if checked else None)
     return df
-
-
-def month_range(first: date, last: date) -> list[date]:
-    months, m = [], first
-    while m <= last:
-        months.append(m)
-        m = add_months(m, 1)
-    return months
 
 
 def now() -> datetime:

@@ -56,6 +56,15 @@ def add_months(month: date, n: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def month_range(first: date, last: date) -> list[date]:
+    """First days of the months from ``first``'s to ``last``'s, both included."""
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def preset_period(preset: str, today: date) -> Period:
     """The period a preset names, ending today (or at the end of last year)."""
     if preset == "Últimos 12 meses":
