@@ -455,6 +455,19 @@ def test_uneven_intervals_and_daylight_saving():
     assert [t.hour for t in runs_ny] == [6, 6]
 
 
+def test_the_scheduler_runs_each_run_in_a_child_and_never_two_at_once(monkeypatch):
+    jobs = []
+    monkeypatch.setattr(schedule.BlockingScheduler, "start",
+                        lambda self: jobs.extend(self.get_jobs()))  # stop before waiting
+    result = ops("schedule", "--every", "4h", "--", "--notify-success")
+    assert result.code == 0 and "06:00, 10:00, 14:00, 18:00, 22:00" in result.err
+    [job] = jobs
+    assert job.func is schedule.run_once and job.args == (["--notify-success"],)
+    assert job.max_instances == 1 and job.coalesce
+    # The child is the same command line: an unknown stage comes back as its usage error.
+    assert schedule.run_once(["--stages", "nope"]) == 2
+
+
 @pytest.mark.parametrize("args, message", [
     (["--every", "0h"], "--every '0h' is not an interval"),
     (["--between", "6-22"], "--between '6-22' is not a window"),

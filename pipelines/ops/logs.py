@@ -46,7 +46,10 @@ def configure(fmt: str | None = None, level: int = logging.INFO) -> str:
     if fmt == "json":
         handler.setFormatter(JSONFormatter())
         os.environ["RUNTIME__LOG_FORMAT"] = "JSON"  # dlt's own log lines, as JSON too
+        _state["dlt_json"] = "set"
     else:
+        if _state.pop("dlt_json", None):  # undo our own setting only, not an operator's
+            os.environ.pop("RUNTIME__LOG_FORMAT", None)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_cvdw", False)]:
