@@ -358,15 +358,9 @@ def test_unknown_stage_is_a_usage_error():
 def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_config, world):
     """Run A (a separate process, paced slowly) holds the lock; run B, here, exits 6 at once.
     Then A is killed with SIGKILL: Postgres drops its lock, and the next run closes A's row."""
-    env = os.environ | {"SOURCES__CVDW__REQUESTS_PER_MINUTE": "1",
-                        "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "5"}
-    a = subprocess.Popen([sys.executable, "-m", "pipelines.ops", "run", "--endpoints", "reservas"],
-                         cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    a = start_slow_run()
     try:
-        deadline = time.monotonic() + 120
-        while not (has_table() and runs()):
-            assert a.poll() is None and time.monotonic() < deadline, a.stderr.read().decode()[-2000:]
-            time.sleep(0.2)
+        wait_for_running_row(a)
         with contextlib.closing(lock.connect()) as conn:
             holder = lock.holder_pid(conn)
         assert holder is not None
@@ -397,6 +391,39 @@ def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_con
     newest, killed = runs()
     assert newest["status"] == "success"
     assert killed["status"] == "failed" and killed["error"] == history.DIED
+
+
+def test_sigterm_records_the_stopped_run_and_frees_the_lock(database, cvdw_config, alerts_to):
+    """systemd stop, a PaaS restart or `timeout` send SIGTERM: the run says so, in history and alert."""
+    run = start_slow_run()
+    try:
+        wait_for_running_row(run)
+        run.send_signal(signal.SIGTERM)
+        code = run.wait(timeout=30)
+    finally:
+        run.kill()
+    assert code == 1, run.stderr.read().decode()[-2000:]
+    [row] = runs()
+    assert (row["status"], row["exit_code"], row["failed_stage"]) == ("failed", 1, "load")
+    assert row["error"] == "stopped by SIGTERM during load" and row["finished_at"] is not None
+    with contextlib.closing(lock.connect()) as conn:
+        assert lock.holder_pid(conn) is None
+    assert "stopped by SIGTERM" in alerts_to.webhook[0]["text"]
+
+
+def start_slow_run() -> subprocess.Popen:
+    """``cvdw-ops run`` in its own process, paced to one CVDW request every 5 s."""
+    env = os.environ | {"SOURCES__CVDW__REQUESTS_PER_MINUTE": "1",
+                        "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "5"}
+    return subprocess.Popen([sys.executable, "-m", "pipelines.ops", "run", "--endpoints", "reservas"],
+                            cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_for_running_row(run: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while not (has_table() and runs()):
+        assert run.poll() is None and time.monotonic() < deadline, run.stderr.read().decode()[-2000:]
+        time.sleep(0.2)
 
 
 def has_table() -> bool:

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, fmt: str) -> int:
-    from pipelines.ops.runner import STAGES, Exit, RunOptions, run
+    from pipelines.ops.runner import STAGES, Exit, RunOptions, run, stop_on_sigterm
 
     stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
     if not stages or any(s not in STAGES for s in stages):
@@ -76,6 +76,7 @@ def _run(args: argparse.Namespace, fmt: str) -> int:
             load_args += [flag, str(value)]
     if args.full_refresh:
         load_args.append("--full-refresh")
+    stop_on_sigterm()
     return run(RunOptions(load_args, args.dbt_args, stages, json_logs=fmt == "json",
                           notify_success=args.notify_success))
 

@@ -9,6 +9,8 @@ exits at once with ``Exit.ALREADY_RUNNING``.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -42,6 +44,8 @@ MEANING = {
     Exit.ALREADY_RUNNING: "another run holds the lock on this warehouse",
 }
 STAGES = ("load", "build", "freshness")
+# The run in progress and its stage, for the SIGTERM handler.
+_active: dict = {}
 
 
 @dataclass
@@ -73,7 +77,9 @@ def run(options: RunOptions) -> int:
     try:
         with lock.RunLock(conn):
             if _open_history(conn, record):
+                _active.update(conn=conn, record=record, options=options, started=started)
                 _stages(options, record)
+                _active.clear()
                 _close_history(conn, record)
     except lock.AlreadyRunning:
         holder = history.running_since(conn) or "started by a run that has not recorded itself yet"
@@ -82,6 +88,7 @@ def run(options: RunOptions) -> int:
                  error=True, exit_code=int(Exit.ALREADY_RUNNING))
         return Exit.ALREADY_RUNNING
     finally:
+        _active.clear()
         conn.close()
     return _report(record, time.monotonic() - started, options)
 
@@ -113,14 +120,38 @@ def _stages(options: RunOptions, record: RunRecord) -> None:
     stage = options.stages[0] if options.stages else "load"
     try:
         for stage in options.stages:
+            _active["stage"] = stage
             {"load": _load, "build": _build, "freshness": _freshness}[stage](options, record)
         record.status, record.exit_code = "success", Exit.OK
     except StageFailed as failure:
         _fail(record, failure)
     except Exception as error:  # a bug or a surprise: still recorded, alerted, one line
         logger.debug("unexpected error", exc_info=True)
-        code = {"load": Exit.LOAD_FAILED, "build": Exit.DBT_FAILED}.get(stage, Exit.STALE)
-        _fail(record, StageFailed(code, "dbt" if stage == "build" else stage, _one_line(error)))
+        _fail(record, _stage_failure(stage, _one_line(error)))
+
+
+def _stage_failure(stage: str, error: str) -> StageFailed:
+    code = Exit.LOAD_FAILED if stage == "load" else Exit.DBT_FAILED
+    return StageFailed(code, "dbt" if stage == "build" else stage, error)
+
+
+def stop_on_sigterm() -> None:
+    """On SIGTERM (systemd stop, a PaaS restart, ``timeout``) record the run as failed, "stopped
+    by SIGTERM during <stage>", alert, and exit at once. Exiting ends the session, so the lock
+    goes with it; a pending load is finished by the next run. (Unwinding instead would wait for
+    the loader's fetch thread to finish its paths.)"""
+
+    def stop(signum: int, _frame) -> None:
+        run = dict(_active)
+        if "record" not in run:  # not started, or already recording its end
+            os._exit(128 + signum)
+        stage = run.get("stage", "load")
+        failure = _stage_failure(stage, f"stopped by {signal.Signals(signum).name} during {stage}")
+        _fail(run["record"], failure)
+        _close_history(run["conn"], run["record"])
+        os._exit(_report(run["record"], time.monotonic() - run["started"], run["options"]))
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _load(options: RunOptions, record: RunRecord) -> None:
