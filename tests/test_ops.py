@@ -471,6 +471,15 @@ def test_a_window_across_midnight():
         local("2026-11-30 22:00")]
 
 
+def test_a_run_every_15_minutes_all_day_is_one_cron_trigger():
+    start, end = schedule.parse_window("00:00-23:45")
+    trigger = schedule.make_trigger(timedelta(minutes=15), start, end, SAO_PAULO)
+    assert str(trigger) == "cron[hour='0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23'" \
+                           ", minute='0,15,30,45']"
+    assert next_runs("15m", "00:00-23:45", SAO_PAULO, local("2026-11-29 23:50"), 2) == [
+        local("2026-11-30 00:00"), local("2026-11-30 00:15")]
+
+
 def test_uneven_intervals_and_daylight_saving():
     assert next_runs("90m", "06:00-09:00", SAO_PAULO, local("2026-11-29 05:00"), 4) == [
         local("2026-11-29 06:00"), local("2026-11-29 07:30"), local("2026-11-29 09:00"),
@@ -493,6 +502,18 @@ def test_the_scheduler_runs_each_run_in_a_child_and_never_two_at_once(monkeypatc
     assert job.max_instances == 1 and job.coalesce
     # The child is the same command line: an unknown stage comes back as its usage error.
     assert schedule.run_once(["--stages", "nope"]) == 2
+
+
+def test_sigterm_to_the_scheduler_reaches_the_run_in_progress(monkeypatch):
+    """A PaaS restart signals only the worker's main process: the run must hear it too."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(schedule, "_children", {child})
+    try:
+        with pytest.raises(SystemExit):
+            schedule.stop_children(signal.SIGTERM, None)
+        assert child.returncode == -signal.SIGTERM
+    finally:
+        child.kill()
 
 
 @pytest.mark.parametrize("args, message", [

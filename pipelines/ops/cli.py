@@ -95,7 +95,7 @@ def _schedule(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     trigger = schedule.make_trigger(every, start, end, zone)
-    times = ", ".join(t.strftime("%H:%M") for t in schedule.times_of_day(every, start, end))
+    times = schedule.describe(schedule.times_of_day(every, start, end))
     print(f"schedule: every {args.every} between {args.between} {args.timezone}: {times}",
           file=sys.stderr)
     schedule.serve(trigger, zone, run_args)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
 import subprocess
 import sys
 from collections import defaultdict
@@ -66,25 +67,60 @@ def times_of_day(every: timedelta, start: TimeOfDay, end: TimeOfDay) -> list[Tim
 
 
 def make_trigger(every: timedelta, start: TimeOfDay, end: TimeOfDay, zone: ZoneInfo) -> BaseTrigger:
-    """Cron triggers for those times, one per distinct minute past the hour."""
-    hours_by_minute: dict[int, list[int]] = defaultdict(list)
+    """Cron triggers for those times: one per set of hours sharing the same minutes."""
+    minutes_by_hour: dict[int, list[int]] = defaultdict(list)
     for moment in times_of_day(every, start, end):
-        hours_by_minute[moment.minute].append(moment.hour)
-    triggers = [CronTrigger(hour=",".join(map(str, hours)), minute=minute, timezone=zone)
-                for minute, hours in sorted(hours_by_minute.items())]
+        minutes_by_hour[moment.hour].append(moment.minute)
+    hours_by_minutes: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for hour, minutes in sorted(minutes_by_hour.items()):
+        hours_by_minutes[tuple(minutes)].append(hour)
+    triggers = [CronTrigger(hour=_listed(hours), minute=_listed(minutes), timezone=zone)
+                for minutes, hours in hours_by_minutes.items()]
     return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
+
+
+def _listed(numbers) -> str:
+    return ",".join(map(str, numbers))
+
+
+def describe(times: list[TimeOfDay]) -> str:
+    shown = [t.strftime("%H:%M") for t in times]
+    if len(shown) > 8:
+        return f"{', '.join(shown[:3])} ... {shown[-1]} ({len(shown)} runs a day)"
+    return ", ".join(shown)
+
+
+_children: set[subprocess.Popen] = set()  # the run in progress, to pass SIGTERM on
 
 
 def run_once(run_args: list[str]) -> int:
     """One scheduled run: ``python -m pipelines.ops run ...`` in a child process."""
-    code = subprocess.call([sys.executable, "-m", "pipelines.ops", "run", *run_args])
+    logger.info("scheduled run starting")
+    child = subprocess.Popen([sys.executable, "-m", "pipelines.ops", "run", *run_args])
+    _children.add(child)
+    try:
+        code = child.wait()
+    finally:
+        _children.discard(child)
     logger.info("scheduled run ended with exit code %d", code, extra={"exit_code": code})
     return code
+
+
+def stop_children(signum: int, _frame) -> None:
+    """SIGTERM to the worker (a PaaS restart signals only the main process): pass it to the run
+    in progress, which records itself as stopped, then stop the schedule."""
+    for child in list(_children):
+        child.send_signal(signal.SIGTERM)
+    for child in list(_children):
+        child.wait(timeout=60)
+    raise SystemExit(128 + signum)
 
 
 def serve(trigger: BaseTrigger, zone: ZoneInfo, run_args: list[str]) -> None:
     """Run on ``trigger`` until stopped. Runs never overlap here (one instance, missed times
     coalesce into one) nor across machines (the run lock)."""
+    # APScheduler logs each job with its trigger's whole repr: ours say when runs start and end.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     scheduler = BlockingScheduler(timezone=zone)
     job = scheduler.add_job(run_once, trigger, args=[run_args], id="cvdw-run", max_instances=1,
                             coalesce=True, misfire_grace_time=15 * 60)
@@ -94,6 +130,7 @@ def serve(trigger: BaseTrigger, zone: ZoneInfo, run_args: list[str]) -> None:
     upcoming = trigger.get_next_fire_time(None, datetime.now(zone))
     logger.info("schedule: next run at %s", upcoming.isoformat() if upcoming else "never",
                 extra={"job": job.id})
+    signal.signal(signal.SIGTERM, stop_children)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
