@@ -15,6 +15,7 @@ The period is the app's default, "Últimos 12 meses" up to today.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -28,7 +29,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode notices, once per run
 
 import psycopg2  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -40,22 +40,19 @@ PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
 APP = str(PROJECT_DIR / "streamlit_app.py")
 
 
-def bare_page() -> None:
-    import streamlit as st
-
-    st.title("Página vazia")
-
-
-def empty_page_in_the_shell() -> None:
-    """The router's work (page config, navigation, sidebar filters) around a page that draws nothing."""
-    import streamlit as st
-
-    from dashboard import ui
-
-    st.set_page_config(page_title="Painel comercial · CVDW", layout="wide")
-    page = st.navigation([st.Page(lambda: st.title("Página vazia"), title="Vazia", url_path="vazia")])
-    ui.sidebar_filters()
-    page.run()
+BARE_PAGE = """
+import streamlit as st
+st.title("Página vazia")
+"""
+# The router's work (page config, navigation, sidebar filters) around a page that draws nothing.
+EMPTY_PAGE_IN_THE_SHELL = """
+import streamlit as st
+from dashboard import ui
+st.set_page_config(page_title="Painel comercial · CVDW", layout="wide")
+page = st.navigation([st.Page(lambda: st.title("Página vazia"), title="Vazia", url_path="vazia")])
+ui.sidebar_filters()
+page.run()
+"""
 
 
 def timed(run) -> float:
@@ -80,11 +77,14 @@ def render(page: str, cold: bool) -> float:
     return seconds
 
 
-def baseline(script, repeats: int) -> float:
+def baseline(script: str, repeats: int) -> float:
     """Warm seconds of a script run (the first run fills the cache)."""
-    at = AppTest.from_function(script, default_timeout=60)
+    at = AppTest.from_string(script, default_timeout=60)
     at.run()
-    return statistics.median(timed(at.run) for _ in range(repeats))
+    seconds = statistics.median(timed(at.run) for _ in range(repeats))
+    if at.exception:
+        raise SystemExit(f"the baseline page raised: {at.exception[0].message}")
+    return seconds
 
 
 def sales_count() -> int:
@@ -94,7 +94,7 @@ def sales_count() -> int:
 
 
 def measure(repeats: int) -> None:
-    empty, bare = baseline(empty_page_in_the_shell, repeats), baseline(bare_page, repeats)
+    empty, bare = baseline(EMPTY_PAGE_IN_THE_SHELL, repeats), baseline(BARE_PAGE, repeats)
     print(f"\nwarehouse: {warehouse.describe()}; marts.vendas: {sales_count():,} sales; "
           f"median of {repeats} runs\n")
     print(f"{'page':<22}{'cold s':>10}{'warm s':>10}{'warm / empty':>15}")
@@ -107,6 +107,7 @@ def measure(repeats: int) -> None:
 
 
 def main() -> int:
+    logging.disable(logging.WARNING)  # AppTest's bare-mode notices, printed on every run otherwise
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", help="an already loaded and built database on the warehouse")
     parser.add_argument("--size", type=int, default=2000, help="reservations of the world to build")
