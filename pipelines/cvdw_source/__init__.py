@@ -240,6 +240,8 @@ class Prefetcher:
         sent: dict[str, Any] | None = None
         try:
             for rows in reader.pages():
+                if self.stopping.is_set():  # the loader gave up: fetch nothing more
+                    return
                 sent = copy.deepcopy(state)
                 self._put(Fetched(endpoint, rows, sent))
                 logger.info(progress.line(self.client.stats.rate_limit_wait_seconds))
