@@ -41,6 +41,7 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     ClientStats,
     CVDWClient,
     CVDWError,
+    CVDWUnavailable,
     FatalCVDWError,
     Settings,
 )
@@ -261,7 +262,8 @@ def load(argv: list[str]) -> LoadResult:
     except warehouse.WarehouseError as error:
         return _failed(EXIT_FAILED, "config", str(error))
     except CVDWError as error:
-        return _failed(EXIT_FAILED, _failure_of(str(error)), str(error))
+        failure = "unavailable" if isinstance(error, CVDWUnavailable) else "load"
+        return _failed(EXIT_FAILED, failure, str(error))
     except Exception as error:  # dlt wraps what failed inside the run: show that, on one line
         return _failed(EXIT_FAILED, "load", _root_cause(error))
     rows = {path.replace("/", "_"): p.rows for path, p in progress.items()}
@@ -274,8 +276,7 @@ def load(argv: list[str]) -> LoadResult:
                         rate_limit_wait_seconds=stats.rate_limit_wait_seconds)
     if failed:
         # An outage on every failed path is the API being down; anything else is a load failure.
-        outage = all(_failure_of(p.error) == "unavailable" for p in failed)
-        result.failure = "unavailable" if outage else "load"
+        result.failure = "unavailable" if all(p.unavailable for p in failed) else "load"
         result.error = f"{failed[0].path}: {failed[0].error}"
     return result
 
@@ -283,15 +284,6 @@ def load(argv: list[str]) -> LoadResult:
 def _failed(code: int, failure: str, error: str) -> LoadResult:
     logs.say(logger, f"error: {error}", error=True)
     return LoadResult(code, failure, error)
-
-
-def _failure_of(error: str) -> str:
-    """'unavailable' for the client's give-up line after retrying an outage, else 'load'.
-
-    The client words it "CVDW kept failing on ... the service may be down" (client.py); the ops
-    tests pin this mapping with a simulator that answers 503.
-    """
-    return "unavailable" if error.startswith("CVDW kept failing") else "load"
 
 
 def _root_cause(error: BaseException) -> str:

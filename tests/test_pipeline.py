@@ -153,6 +153,19 @@ def test_transient_faults_are_retried(run_pipeline, database, world, simulator, 
     assert raw_versions(database, "reservas") == world_versions(world, "reservas")
 
 
+def test_an_outage_stops_the_run_after_one_path(run_pipeline, database, world, simulator,
+                                                monkeypatch):
+    """Once CVDW is found down, the other paths are not each retried for max_retry_seconds."""
+    monkeypatch.setenv("SOURCES__CVDW__MAX_RETRY_SECONDS", "1")
+    simulator.fail_next(count=10_000, kind="503")
+    result = run_pipeline("--endpoints", "reservas,vendas,comissoes")
+    assert result.code == 1
+    assert {r.path for r in simulator.requests} == {"reservas"}
+    assert "kept failing on 'reservas'" in result.err
+    assert "vendas: not read: CVDW was down" in result.err
+    assert "comissoes: not read: CVDW was down" in result.err
+
+
 def test_bad_credentials_exit_non_zero_with_one_clear_line_and_no_token(
         run_pipeline, database, simulator):
     simulator.refuse_credentials = True

@@ -53,7 +53,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from .client import CVDWClient, CVDWError, FatalCVDWError, Page
+from .client import CVDWClient, CVDWError, CVDWUnavailable, FatalCVDWError, Page
 from .endpoints import DECIMAL_COLUMNS, ENDPOINTS, Endpoint
 
 logger = logging.getLogger("cvdw")
@@ -71,6 +71,7 @@ class PathProgress:
     rows: int = 0
     complete: bool = False
     error: str | None = None
+    unavailable: bool = False  # failed because CVDW was down, not because of this path
     started: float = field(default_factory=time.monotonic)
 
     def line(self, rate_limit_wait: float) -> str:
@@ -199,8 +200,10 @@ class Prefetcher:
     """Fetches the paths one after the other in a thread, ``ahead`` pages ahead of the loader.
 
     ``states`` are the paths' resource states as committed in the destination (by table).
-    A path that fails (403, an outage) records its error and the next path goes on; a
-    ``FatalCVDWError`` (bad credentials) stops everything and is raised to the loader.
+    A path that fails (403, say) records its error and the next path goes on. Once one path
+    found CVDW down, the others are not tried (each would wait ``max_retry_seconds`` in turn)
+    and are recorded as unavailable too. A ``FatalCVDWError`` (bad credentials) stops
+    everything and is raised to the loader.
     """
 
     def __init__(self, client: CVDWClient, endpoints: list[Endpoint],
@@ -211,6 +214,7 @@ class Prefetcher:
         self.queue: queue.Queue = queue.Queue(maxsize=ahead)
         self.stopping = threading.Event()
         self.done = False
+        self.outage: str | None = None  # the path on which CVDW was found down
         self.thread = threading.Thread(target=self._fetch, name="cvdw-prefetch", daemon=True)
 
     def __enter__(self) -> Prefetcher:
@@ -235,6 +239,10 @@ class Prefetcher:
 
     def _fetch_path(self, endpoint: Endpoint) -> None:
         progress = self.progress.setdefault(endpoint.path, PathProgress(endpoint.path))
+        if self.outage:
+            progress.error = f"not read: CVDW was down (it kept failing on '{self.outage}')"
+            progress.unavailable = True
+            return
         state = copy.deepcopy(self.states.get(endpoint.table, {}))
         reader = PathReader(self.client, endpoint, state, progress, self.start_date)
         sent: dict[str, Any] | None = None
@@ -251,6 +259,8 @@ class Prefetcher:
             # One path failing must not stop the others; its state keeps the cursor of what
             # was fetched, so the next run resumes there.
             progress.error = str(error)
+            if isinstance(error, CVDWUnavailable):
+                progress.unavailable, self.outage = True, endpoint.path
         if state != (sent if sent is not None else self.states.get(endpoint.table, {})):
             # The cursor moved past rows already loaded (a tie group re-read): keep that.
             self._put(Fetched(endpoint, [], copy.deepcopy(state)))

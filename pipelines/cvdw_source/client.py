@@ -50,6 +50,10 @@ class FatalCVDWError(CVDWError):
     """A failure that no other path can avoid either (credentials, address): stop the run."""
 
 
+class CVDWUnavailable(CVDWError):
+    """CVDW kept failing (5xx, timeouts) for ``max_retry_seconds``: it is down, not wrong."""
+
+
 class RetryableError(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -180,7 +184,7 @@ class CVDWClient:
                     return self._request(path, params)
         except RetryError as error:  # still failing at the deadline
             last = error.last_attempt.exception()
-            raise CVDWError(
+            raise CVDWUnavailable(
                 f"CVDW kept failing on '{path}' for {self.settings.max_retry_seconds:.0f} s "
                 f"(last: {last}); the service may be down, try again later"
             ) from None
