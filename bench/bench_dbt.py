@@ -26,7 +26,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import psycopg2  # noqa: E402
-from bench_load import EMAIL, PROJECT_DIR, TOKEN, fresh_database, run_loader  # noqa: E402
+from bench_load import EMAIL, PROJECT_DIR, TOKEN, run_loader, scratch_database  # noqa: E402
 
 from pipelines import warehouse  # noqa: E402
 from simulator import PATHS, Simulator, World  # noqa: E402
@@ -35,15 +35,14 @@ from simulator.timefmt import from_ts  # noqa: E402
 DBT = Path(sys.executable).parent / "dbt"
 
 
-def load_small(size: int) -> tuple[str, dict]:
+def load_small(size: int, database: str) -> dict:
     world = World(seed=5, size=size)
     with Simulator(world, email=EMAIL, token=TOKEN, requests_per_window=1_000_000,
                    window_seconds=1) as sim:
-        database = fresh_database()
         seconds, _ = run_loader(sim, database, 1_000_000, 1)
     rows = sum(len(world.rows(p)) for p in PATHS)
-    return database, {"reservations": size, "rows": rows, "load_seconds": round(seconds, 1),
-                      "as_of": str(from_ts(world.now).date())}
+    return {"reservations": size, "rows": rows, "load_seconds": round(seconds, 1),
+            "as_of": str(from_ts(world.now).date())}
 
 
 def kept_database(name: str) -> dict:
@@ -94,8 +93,9 @@ def main() -> None:
                         help="database kept by bench_load.py --only large ('' to skip)")
     args = parser.parse_args()
     warehouse.ensure_running()
-    database, facts = load_small(args.small)
-    report("small world", facts, *dbt_build(database, facts["as_of"]))
+    with scratch_database() as database:
+        facts = load_small(args.small, database)
+        report("small world", facts, *dbt_build(database, facts["as_of"]))
     if args.large:
         facts = kept_database(args.large)
         report("large world", facts, *dbt_build(args.large, facts["as_of"]))

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -54,10 +56,16 @@ def admin(*statements: str) -> None:
     conn.close()
 
 
-def fresh_database(name: str | None = None) -> str:
-    name = name or f"bench_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def scratch_database(keep: str | None = None) -> Iterator[str]:
+    """A new empty database, dropped afterwards unless it is the one to ``keep`` (by name)."""
+    name = keep or f"bench_{uuid.uuid4().hex[:8]}"
     admin(f"drop database if exists {name} with (force)", f"create database {name}")
-    return name
+    try:
+        yield name
+    finally:
+        if not keep:
+            admin(f"drop database if exists {name} with (force)")
 
 
 def run_loader(sim: Simulator, database: str, rpm: int, window: float, *args: str) -> tuple[float, int]:
@@ -95,8 +103,7 @@ def paced_load(size: int, window: float) -> None:
     world = World(seed=3, size=size)
     limit = 20
     with Simulator(world, email=EMAIL, token=TOKEN, requests_per_window=limit,
-                   window_seconds=window) as sim:
-        database = fresh_database()
+                   window_seconds=window) as sim, scratch_database() as database:
         seconds, _ = run_loader(sim, database, limit, window)
         pages = len(sim.requests)
         status_429 = sum(1 for r in sim.requests if r.status == 429)
@@ -135,15 +142,15 @@ def large_load(size: int) -> None:
         world = World(seed=5, size=n)
         built = time.monotonic() - started
         total_rows = sum(len(world.rows(p)) for p in PATHS)
+        keep = f"bench_world_{n}" if n == size else None
         with Simulator(world, email=EMAIL, token=TOKEN, requests_per_window=1_000_000,
-                       window_seconds=1) as sim:
-            database = fresh_database(f"bench_world_{n}" if n == size else None)
+                       window_seconds=1) as sim, scratch_database(keep) as database:
             seconds, peak = run_loader(sim, database, 1_000_000, 1)
-        if n == size:
+        if keep:
             facts = {"reservations": n, "rows": total_rows, "load_seconds": round(seconds, 1),
                      "as_of": str(from_ts(world.now).date())}
-            admin(f"comment on database {database} is '{json.dumps(facts)}'")
-            print(f"   kept as database {database} for bench_dbt.py and bench_app.py")
+            admin(f"comment on database {keep} is '{json.dumps(facts)}'")
+            print(f"   kept as database {keep} for bench_dbt.py and bench_app.py")
         print(f"3. unthrottled load, {n:,} reservations, {total_rows:,} rows in {len(PATHS)} paths "
               f"(world built in {built:.0f} s): {seconds:.1f} s, {total_rows / seconds:,.0f} rows/s, "
               f"loader peak memory {peak} MiB")
