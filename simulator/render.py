@@ -7,7 +7,8 @@ of the id, so they are stable across calls without being stored.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import pools as P
 from .pools import h, money, pick

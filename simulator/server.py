@@ -145,7 +145,7 @@ class Simulator:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v1/cvdw"
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         """Bind (port 0 picks a free one) and serve in a daemon thread."""
         handler = type("Handler", (_Handler,), {"sim": self})
         self._server = _Server((self.host, self.port), handler)
@@ -164,7 +164,7 @@ class Simulator:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

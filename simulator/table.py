@@ -10,8 +10,9 @@ puts a freshly edited row behind its equals.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from itertools import count
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .timefmt import ZERO
 

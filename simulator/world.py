@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import gc
 import heapq
+from collections.abc import Callable
 from datetime import datetime
 from itertools import count
-from typing import Any, Callable
+from typing import Any
 
 from . import pools as P
-from .entities import (Atd, Comm, Cond, Corr, Emp, Hist, Imob, Lead, Pag, Rep,
-                       Reserva, Unit, USit)
+from .entities import Atd, Comm, Cond, Corr, Emp, Hist, Imob, Lead, Pag, Rep, Reserva, Unit, USit
 from .render import Renderer
 from .table import Table
 from .timefmt import DAY, ZERO, fmt_dt, from_ts, midnight, parse_dt, to_ts
@@ -437,7 +437,7 @@ class World:
         cents = [round(r.cents * w / total) for w in weights]
         cents[-1] = r.cents - sum(cents[:-1])
         conds = []
-        for s, c in zip(series, cents):
+        for s, c in zip(series, cents, strict=True):
             n = 1 if s in ("Ato", "Sinal", "Financiamento", "FGTS", "Subsídio", "Chaves") \
                 else rng.choice((12, 24, 36, 48, 60) if s == "Mensais" else (2, 3, 4))
             cd = Cond(id=self._id("cond"), res=r, serie=s, n=n, cents=c,
