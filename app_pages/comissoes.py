@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import data, ui
 from dashboard import formatting as fmt
+from dashboard.data import Filters
 from dashboard.ui import Card
 
 CARDS = [Card("Comissões geradas", "valor_comissao", money=True), Card("Pagas", "valor_pago", money=True),
@@ -21,10 +22,10 @@ TABLE_COLUMNS = {
     "valor_a_pagar": "A pagar", "data_pagamento": "Data do pagamento", "is_distrato": "Venda distratada",
     "idcomissao": "Comissão nº", "idreserva": "Reserva",
 }
+CSV_ONLY = ("imobiliaria", "valor_contrato", "porcentagem_comissao", "is_distrato", "idcomissao", "idreserva")
+RANKINGS = [("corretor", "Corretor", "Corretores"), ("imobiliaria", "Imobiliária", "Imobiliárias")]
 
 
-
-@ui.cached_chart
 def situation_chart(by_situation: pd.DataFrame) -> dict:
     """Paid and to pay stacked, one bar per situation."""
     long = by_situation.melt(id_vars=["situacao"], value_vars=["valor_pago", "valor_a_pagar"],
@@ -41,34 +42,38 @@ def situation_chart(by_situation: pd.DataFrame) -> dict:
     ).properties(height=alt.Step(44)))
 
 
+@ui.page_cache
+def commissions_page(f: Filters) -> dict | None:
+    """The page's cards, chart and tables for these filters; None when the period has none."""
+    summary = data.commission_summary(f)
+    if not summary["comissoes"]:
+        return None
+    rankings = [ui.table_view(data.commission_ranking(f, by), {"nome": label} | RANKING_COLUMNS,
+                              money=MONEY, integers=("comissoes",)) for by, label, _ in RANKINGS]
+    commissions = data.commissions_table(f)
+    return {"cards": ui.kpi_cards(CARDS, summary, {}), "count": summary["comissoes"],
+            "chart": situation_chart(data.commissions_by_situation(f)), "rankings": rankings,
+            "table": ui.table_view(commissions, TABLE_COLUMNS, money=("valor_contrato", *MONEY),
+                                   percents=("porcentagem_comissao",), flags=("is_distrato",),
+                                   dates=("data_venda", "data_pagamento"), ids=("idcomissao", "idreserva"),
+                                   csv_only=CSV_ONLY)}
+
+
 f = ui.current_filters()
 ui.page_header("Comissões", f, "comissões das vendas feitas no período")
+page = ui.page_model(commissions_page, f)
 
-with ui.guarded():
-    summary = data.commission_summary(f)
-    by_situation = data.commissions_by_situation(f)
-    rankings = {by: data.commission_ranking(f, by) for by in ("corretor", "imobiliaria")}
-    commissions = data.commissions_table(f)
-
-if not summary["comissoes"]:
-    ui.empty()
-    st.stop()
-
-ui.kpi_row(CARDS, summary, {})
+ui.show_cards(page["cards"])
 
 st.subheader("Pagas e a pagar, por situação")
-ui.show_chart(situation_chart(by_situation))
+ui.show_chart(page["chart"])
 
 st.subheader("Quem mais recebe comissão")
-RANKINGS = [("corretor", "Corretor", "Corretores"), ("imobiliaria", "Imobiliária", "Imobiliárias")]
-for tab, (by, label, _) in zip(st.tabs([r[2] for r in RANKINGS]), RANKINGS, strict=True):
+for tab, view in zip(st.tabs([r[2] for r in RANKINGS]), page["rankings"], strict=True):
     with tab:
-        ui.table(rankings[by], {"nome": label} | RANKING_COLUMNS, money=MONEY, integers=("comissoes",))
+        ui.show_table(view)
 
-st.subheader(f"Comissões do período ({fmt.integer(len(commissions))})")
-commissions["porcentagem_comissao"] = commissions["porcentagem_comissao"] / 100
-ui.table(commissions, TABLE_COLUMNS, money=("valor_contrato", *MONEY), percents=("porcentagem_comissao",),
-         flags=("is_distrato",), dates=("data_venda", "data_pagamento"), ids=("idcomissao", "idreserva"),
-         csv_only=("imobiliaria", "valor_contrato", "porcentagem_comissao", "is_distrato", "idcomissao",
-                   "idreserva"),
-         file_name=f"comissoes_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
+st.subheader(f"Comissões do período ({fmt.integer(page['count'])})")
+ui.table_with_csv(page["table"], page["count"], "as das vendas mais recentes",
+                  lambda: data.commissions_table(f, limit=None), TABLE_COLUMNS,
+                  f"comissoes_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv", ("is_distrato",))

@@ -8,18 +8,15 @@ import streamlit as st
 from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard import metrics as m
+from dashboard.data import Filters
 
 SUMS = ["vendas", "valor_contrato", "valor_prosoluto"]
-
-f = ui.current_filters()
-ui.page_header("Pró-soluto", f, "parte do contrato financiada pela própria incorporadora")
-
-with ui.guarded():
-    rows = data.prosoluto_by_month_and_development(f)
-
-if rows.empty:
-    ui.empty()
-    st.stop()
+HEAT_MAP_ROWS = 20  # developments (the largest contract value first): more rows are unreadable
+DEVELOPMENT_COLUMNS = {"empreendimento": "Empreendimento", "vendas": "Vendas",
+                       "valor_contrato": "Valor dos contratos", "valor_prosoluto": "Pró-soluto",
+                       "participacao_texto": "Participação"}
+TOOLTIP = [alt.Tooltip("mes_rotulo:N", title="Mês"),
+           alt.Tooltip("participacao_texto:N", title="Participação"), alt.Tooltip("vendas:Q", title="Vendas")]
 
 
 def with_share(df: pd.DataFrame) -> pd.DataFrame:
@@ -30,20 +27,14 @@ def with_share(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-TOOLTIP = [alt.Tooltip("mes_rotulo:N", title="Mês"),
-           alt.Tooltip("participacao_texto:N", title="Participação"), alt.Tooltip("vendas:Q", title="Vendas")]
-
-
-@ui.cached_chart
-def monthly_chart(rows: pd.DataFrame) -> dict:
-    monthly = with_share(ui.with_month_labels(rows.groupby("mes", as_index=False)[SUMS].sum()))
-    return ui.spec(alt.Chart(monthly).mark_line(point=True, color="#0B6E4F").encode(
+def monthly_chart(monthly: pd.DataFrame) -> dict:
+    chart_data = with_share(ui.with_month_labels(monthly))
+    return ui.spec(alt.Chart(chart_data).mark_line(point=True, color="#0B6E4F").encode(
         x=ui.month_axis(), tooltip=TOOLTIP,
         y=alt.Y("participacao:Q", title="Pró-soluto ÷ contrato", axis=alt.Axis(format=".0%")),
     ).properties(height=300))
 
 
-@ui.cached_chart
 def heat_map(rows: pd.DataFrame) -> dict:
     return ui.spec(alt.Chart(with_share(ui.with_month_labels(rows))).mark_rect().encode(
         x=ui.month_axis(title=None), y=alt.Y("empreendimento:N", title=None, axis=alt.Axis(labelLimit=260)),
@@ -53,25 +44,47 @@ def heat_map(rows: pd.DataFrame) -> dict:
     ).properties(height=alt.Step(36)))
 
 
-totals = with_share(rows[SUMS].sum().to_frame().T).iloc[0]
-c = st.columns(4)
-c[0].metric("Participação do pró-soluto", totals["participacao_texto"], border=True,
-            help="Pró-soluto ÷ valor dos contratos das vendas do período.")
-c[1].metric("Valor em pró-soluto", fmt.brl_compact(totals["valor_prosoluto"]), border=True,
-            help=fmt.brl(totals["valor_prosoluto"]))
-c[2].metric("Valor dos contratos", fmt.brl_compact(totals["valor_contrato"]), border=True,
-            help=fmt.brl(totals["valor_contrato"]))
-c[3].metric("Vendas", fmt.integer(totals["vendas"]), border=True)
+@ui.page_cache
+def prosoluto_page(f: Filters) -> dict | None:
+    """The page's cards, charts and table for these filters; None when the period has no sales."""
+    monthly = data.prosoluto_by_month(f)
+    if monthly.empty:
+        return None
+    totals = with_share(monthly[SUMS].sum().to_frame().T).iloc[0]
+    cards = [
+        ui.kpi("Participação do pró-soluto", totals["participacao_texto"],
+               help="Pró-soluto ÷ valor dos contratos das vendas do período."),
+        ui.kpi("Valor em pró-soluto", fmt.brl_compact(totals["valor_prosoluto"]),
+               help=fmt.brl(totals["valor_prosoluto"])),
+        ui.kpi("Valor dos contratos", fmt.brl_compact(totals["valor_contrato"]),
+               help=fmt.brl(totals["valor_contrato"])),
+        ui.kpi("Vendas", fmt.integer(totals["vendas"])),
+    ]
+    top = data.prosoluto_top_developments(f, HEAT_MAP_ROWS)
+    developments = data.prosoluto_by_development(f)
+    return {"cards": cards, "monthly": monthly_chart(monthly), "heat_map": heat_map(top),
+            "heat_map_rows": top["empreendimento"].nunique(),
+            "total": int(developments["total"].iloc[0]),
+            "developments": ui.table_view(with_share(developments), DEVELOPMENT_COLUMNS,
+                                          money=("valor_contrato", "valor_prosoluto"), integers=("vendas",))}
+
+
+f = ui.current_filters()
+ui.page_header("Pró-soluto", f, "parte do contrato financiada pela própria incorporadora")
+page = ui.page_model(prosoluto_page, f)
+
+ui.show_cards(page["cards"])
 
 st.subheader("Participação por mês")
-ui.show_chart(monthly_chart(rows))
+ui.show_chart(page["monthly"])
 
 st.subheader("Participação por empreendimento e mês")
-ui.show_chart(heat_map(rows))
+ui.show_chart(page["heat_map"])
+if page["total"] > page["heat_map_rows"]:
+    st.caption(f"Os {page['heat_map_rows']} empreendimentos com maior valor de contratos no período, de "
+               f"{fmt.integer(page['total'])}; escolha outros no filtro de empreendimentos.")
 
 st.subheader("Por empreendimento")
-by_development = with_share(rows.groupby("empreendimento", as_index=False)[SUMS].sum())
-ui.table(by_development.sort_values("participacao", ascending=False),
-         {"empreendimento": "Empreendimento", "vendas": "Vendas", "valor_contrato": "Valor dos contratos",
-          "valor_prosoluto": "Pró-soluto", "participacao_texto": "Participação"},
-         money=("valor_contrato", "valor_prosoluto"), integers=("vendas",))
+ui.table_with_csv(page["developments"], page["total"], "os de maior participação",
+                  lambda: with_share(data.prosoluto_by_development(f, limit=None)), DEVELOPMENT_COLUMNS,
+                  f"prosoluto_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")

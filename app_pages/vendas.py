@@ -2,12 +2,12 @@
 month against the same month a year before, and the period's sales with a CSV download."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard import metrics as m
+from dashboard.data import Filters
 from dashboard.metrics import Period
 
 RANKINGS = [("Empreendimentos", "empreendimento", "Empreendimento"), ("Corretores", "corretor", "Corretor"),
@@ -27,10 +27,10 @@ SALES_COLUMNS = {
 }
 
 
-
-@ui.cached_chart
-def monthly_chart(monthly: pd.DataFrame, units: bool) -> dict:
+@ui.page_cache
+def monthly_chart(f: Filters, units: bool) -> dict:
     """Gross, cancelled and net side by side for each month."""
+    monthly = data.monthly_sales(f)
     series = (["vendas_brutas", "distratos", "vendas_liquidas"] if units
               else ["vgv_bruto", "vgv_distratos", "vgv_liquido"])
     names = dict(zip(series, ["Vendas brutas", "Distratos", "Vendas líquidas"], strict=True))
@@ -51,43 +51,59 @@ def monthly_chart(monthly: pd.DataFrame, units: bool) -> dict:
     ).properties(height=340))
 
 
+def this_month(period: Period) -> tuple[Period, Period]:
+    """The period's last month (so far), and the same days a year before."""
+    month = Period(period.last_month, min(period.end, m.month_end(period.last_month)))
+    return month, m.shift_months(month, -12)
+
+
+@ui.page_cache
+def sales_page(f: Filters) -> dict | None:
+    """The page's cards and tables for these filters; None when the period has no sales."""
+    monthly = data.monthly_sales(f)
+    sold = int(monthly["vendas_brutas"].sum())  # the period's sales: the rows of the sales table
+    if not (sold or monthly["distratos"].sum()):
+        return None
+    month, last_year = this_month(f.period)
+    now, before = data.sales_summary(f, month), data.sales_summary(f, last_year)
+    cards = []
+    for label, key, money in MONTH_CARDS:
+        value = fmt.brl_compact(now[key]) if money else fmt.integer(now[key])
+        previous = fmt.brl(before[key]) if money else fmt.integer(before[key])
+        cards.append(ui.kpi(label, value, m.change(now[key], before[key]),
+                            f"De {fmt.period(last_year.start, last_year.end)}: {previous}.")
+                     | {"delta_description": f"vs. {fmt.month_short(last_year.start)}"})
+    rankings = [ui.table_view(data.ranking(f, by, limit=10), {"nome": label} | RANKING_COLUMNS,
+                              money=("vgv_bruto", "vgv_liquido"), integers=RANKING_UNITS)
+                for _, by, label in RANKINGS]
+    sales = data.sales_table(f)
+    return {"cards": cards, "rankings": rankings, "sold": sold,
+            "sales": ui.table_view(sales, SALES_COLUMNS, money=("valor_contrato", "vgv_tabela"),
+                                   flags=("is_distrato",), dates=("data_venda", "data_distrato"),
+                                   ids=("idreserva",), csv_only=("situacao", "vgv_tabela", "idreserva"))}
+
+
 f = ui.current_filters()
 ui.page_header("Vendas", f)
+page = ui.page_model(sales_page, f)
 
-# The period's last month (so far) against the same days a year before.
-month = Period(f.period.last_month, min(f.period.end, m.month_end(f.period.last_month)))
-last_year = m.shift_months(month, -12)
-with ui.guarded():
-    monthly = data.monthly_sales(f)
-    this_month, that_month = data.sales_summary(f, month), data.sales_summary(f, last_year)
-    sales = data.sales_table(f)
-
-if not (monthly["vendas_brutas"].sum() or monthly["distratos"].sum()):
-    ui.empty()
-    st.stop()
-
+month, last_year = this_month(f.period)
 so_far = "" if month.end == m.month_end(month.end) else f" (até o dia {month.end.day})"
 st.subheader(f"{fmt.month_long(month.start).capitalize()}{so_far} contra {fmt.month_long(last_year.start)}")
-for column, (label, key, money) in zip(st.columns(4), MONTH_CARDS, strict=True):
-    value = fmt.brl_compact(this_month[key]) if money else fmt.integer(this_month[key])
-    before = fmt.brl(that_month[key]) if money else fmt.integer(that_month[key])
-    column.metric(label, value, delta=fmt.signed_percent(m.change(this_month[key], that_month[key])),
-                  border=True, help=f"De {fmt.period(last_year.start, last_year.end)}: {before}.",
-                  delta_description=f"vs. {fmt.month_short(last_year.start)}")
+ui.show_cards(page["cards"])
 
 st.subheader("Vendas brutas, distratos e vendas líquidas por mês")
 units = (st.segmented_control("Medida", ["Unidades", "VGV"], default="Unidades", key="medida_vendas")
          or "Unidades") == "Unidades"
-ui.show_chart(monthly_chart(monthly, units))
+with ui.guarded():
+    ui.show_chart(monthly_chart(f, units))
 
 st.subheader("Rankings do período")
-for tab, (_, by, label) in zip(st.tabs([r[0] for r in RANKINGS]), RANKINGS, strict=True):
-    with tab, ui.guarded():
-        ui.table(data.ranking(f, by, limit=10), {"nome": label} | RANKING_COLUMNS,
-                 money=("vgv_bruto", "vgv_liquido"), integers=RANKING_UNITS)
+for tab, view in zip(st.tabs([r[0] for r in RANKINGS]), page["rankings"], strict=True):
+    with tab:
+        ui.show_table(view)
 
-st.subheader(f"Vendas do período ({fmt.integer(len(sales))})")
-ui.table(sales, SALES_COLUMNS, money=("valor_contrato", "vgv_tabela"), flags=("is_distrato",),
-         dates=("data_venda", "data_distrato"), ids=("idreserva",),
-         csv_only=("situacao", "vgv_tabela", "idreserva"),
-         file_name=f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
+st.subheader(f"Vendas do período ({fmt.integer(page['sold'])})")
+ui.table_with_csv(page["sales"], page["sold"], "as mais recentes", lambda: data.sales_table(f, limit=None),
+                  SALES_COLUMNS, f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv",
+                  flags=("is_distrato",))

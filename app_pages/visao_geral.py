@@ -25,7 +25,6 @@ COMMISSIONS = [
 
 
 
-@ui.cached_chart
 def net_sales_chart(monthly: pd.DataFrame) -> dict:
     chart_data = ui.with_month_labels(monthly)
     chart_data["vgv_texto"] = chart_data["vgv_liquido"].map(fmt.brl)
@@ -38,46 +37,57 @@ def net_sales_chart(monthly: pd.DataFrame) -> dict:
     ).properties(height=320))
 
 
+@ui.page_cache
+def overview(f: Filters) -> dict | None:
+    """The page's cards, chart and table for these filters; None when the period has no data."""
+    previous = m.previous_period(f.period)
+    now, before = data.sales_summary(f), data.sales_summary(f, previous)
+    com, com_before = data.commission_summary(f), data.commission_summary(f, previous)
+    if not (now["vendas_brutas"] or now["distratos"] or com["comissoes"]):
+        return None
+    vso_now = data.vso_summary(f)
+    vso_before = data.vso_summary(Filters(previous, f.empreendimentos, f.imobiliarias))
+    ticket = m.ticket_medio(now["vgv_bruto"], now["vendas_brutas"])
+    more = [
+        ui.kpi("Distratos", fmt.integer(now["distratos"]), m.change(now["distratos"], before["distratos"]),
+               f"Vendas canceladas no período ({fmt.brl(now['vgv_distratos'])}).", lower_is_better=True),
+        ui.rate_kpi("Taxa de distrato", m.taxa_distrato(now["distratos"], now["vendas_brutas"]),
+                    m.taxa_distrato(before["distratos"], before["vendas_brutas"]),
+                    "Distratos ÷ vendas brutas do período.", lower_is_better=True),
+        ui.kpi("Ticket médio", fmt.brl_compact(ticket),
+               m.change(ticket, m.ticket_medio(before["vgv_bruto"], before["vendas_brutas"])),
+               f"VGV bruto ÷ vendas brutas: {fmt.brl(ticket)}."),
+        ui.rate_kpi("VSO do período", m.vso(**vso_now), m.vso(**vso_before),
+                    "Vendas líquidas ÷ (estoque no início do período + lançamentos). "
+                    "Não depende do filtro de imobiliárias."),
+    ]
+    top = data.ranking(f, "empreendimento", limit=5)
+    return {
+        "sales": ui.kpi_cards(SALES, now, before) + more,
+        "commissions": ui.kpi_cards(COMMISSIONS, com, com_before),
+        "chart": net_sales_chart(data.monthly_sales(f)),
+        "top": ui.table_view(top, {"nome": "Empreendimento", "vendas_liquidas": "Vendas líquidas",
+                                   "vgv_liquido": "VGV líquido"},
+                             money=("vgv_liquido",), integers=("vendas_liquidas",)),
+    }
+
+
 f = ui.current_filters()
 previous = m.previous_period(f.period)
 ui.page_header("Visão geral", f, f"comparado com {fmt.period(previous.start, previous.end)}")
 
-with ui.guarded():
-    now, before = data.sales_summary(f), data.sales_summary(f, previous)
-    com, com_before = data.commission_summary(f), data.commission_summary(f, previous)
-    vso_now = data.vso_summary(f)
-    vso_before = data.vso_summary(Filters(previous, f.empreendimentos, f.imobiliarias))
-    monthly = data.monthly_sales(f)
-    top = data.ranking(f, "empreendimento", limit=5)
-
-if not (now["vendas_brutas"] or now["distratos"] or com["comissoes"]):
-    ui.empty()
-    st.stop()
+page = ui.page_model(overview, f)
 
 st.subheader("Vendas")
-ui.kpi_row(SALES, now, before)
-c = st.columns(4)
-ui.kpi(c[0], "Distratos", fmt.integer(now["distratos"]), m.change(now["distratos"], before["distratos"]),
-       f"Vendas canceladas no período ({fmt.brl(now['vgv_distratos'])}).", lower_is_better=True)
-ui.rate_kpi(c[1], "Taxa de distrato", m.taxa_distrato(now["distratos"], now["vendas_brutas"]),
-            m.taxa_distrato(before["distratos"], before["vendas_brutas"]),
-            "Distratos ÷ vendas brutas do período.", lower_is_better=True)
-ticket = m.ticket_medio(now["vgv_bruto"], now["vendas_brutas"])
-ui.kpi(c[2], "Ticket médio", fmt.brl_compact(ticket),
-       m.change(ticket, m.ticket_medio(before["vgv_bruto"], before["vendas_brutas"])),
-       f"VGV bruto ÷ vendas brutas: {fmt.brl(ticket)}.")
-ui.rate_kpi(c[3], "VSO do período", m.vso(**vso_now), m.vso(**vso_before),
-            "Vendas líquidas ÷ (estoque no início do período + lançamentos). "
-            "Não depende do filtro de imobiliárias.")
-
+ui.show_cards(page["sales"][:4])
+ui.show_cards(page["sales"][4:])
 st.subheader("Comissões")
-ui.kpi_row(COMMISSIONS, com, com_before)
+ui.show_cards(page["commissions"])
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Vendas líquidas por mês")
-    ui.show_chart(net_sales_chart(monthly))
+    ui.show_chart(page["chart"])
 with right:
     st.subheader("Principais empreendimentos")
-    labels = {"nome": "Empreendimento", "vendas_liquidas": "Vendas líquidas", "vgv_liquido": "VGV líquido"}
-    ui.table(top, labels, money=("vgv_liquido",), integers=("vendas_liquidas",))
+    ui.show_table(page["top"])

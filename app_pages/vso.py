@@ -8,16 +8,16 @@ import streamlit as st
 from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard import metrics as m
+from dashboard.data import Filters
 
-f = ui.current_filters()
-ui.page_header("VSO — venda sobre oferta", f,
-               "VSO = vendas líquidas ÷ (estoque no início do mês + lançamentos do mês); "
-               "o filtro de imobiliárias não se aplica")
-
-with ui.guarded():
-    summary = data.vso_summary(f)
-    rows = data.vso_monthly(f, months_before=2)  # two more months for the 3-month pace
-
+# Developments a chart shows (those with the most net sales in the period): more lines or rows
+# than this are unreadable; the sidebar's development filter picks others.
+LINES, HEAT_MAP_ROWS = 10, 20
+PACE_COLUMNS = {"empreendimento": "Empreendimento", "estoque": "Estoque atual",
+                "ritmo": "Vendas líquidas por mês (últimos 3 meses)", "meses": "Meses de estoque"}
+TOOLTIP = [alt.Tooltip("empreendimento:N", title="Empreendimento"), alt.Tooltip("mes_rotulo:N", title="Mês"),
+           alt.Tooltip("vso_texto:N", title="VSO"), alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas"),
+           alt.Tooltip("estoque_inicial:Q", title="Estoque no início")]
 
 
 def with_vso_text(rows: pd.DataFrame) -> pd.DataFrame:
@@ -26,12 +26,6 @@ def with_vso_text(rows: pd.DataFrame) -> pd.DataFrame:
     return chart_data
 
 
-TOOLTIP = [alt.Tooltip("empreendimento:N", title="Empreendimento"), alt.Tooltip("mes_rotulo:N", title="Mês"),
-           alt.Tooltip("vso_texto:N", title="VSO"), alt.Tooltip("vendas_liquidas:Q", title="Vendas líquidas"),
-           alt.Tooltip("estoque_inicial:Q", title="Estoque no início")]
-
-
-@ui.cached_chart
 def vso_lines(rows: pd.DataFrame) -> dict:
     return ui.spec(alt.Chart(with_vso_text(rows)).mark_line(point=True).encode(
         x=ui.month_axis(), y=alt.Y("vso:Q", title="VSO", axis=alt.Axis(format=".0%")),
@@ -39,7 +33,6 @@ def vso_lines(rows: pd.DataFrame) -> dict:
     ).properties(height=320))
 
 
-@ui.cached_chart
 def heat_map(rows: pd.DataFrame) -> dict:
     """Development × month cells coloured by VSO, with the value written in each."""
     chart_data = with_vso_text(rows)
@@ -56,11 +49,9 @@ def heat_map(rows: pd.DataFrame) -> dict:
     return ui.spec((heat + labels).properties(height=alt.Step(36)))
 
 
-@ui.cached_chart
-def stock_chart(rows: pd.DataFrame) -> dict:
+def stock_chart(totals: pd.DataFrame) -> dict:
     """Launches as bars, stock at the start of the month as a line, all developments together."""
-    totals = ui.with_month_labels(
-        rows.groupby("mes", as_index=False)[["estoque_inicial", "lancamentos", "vendas_liquidas"]].sum())
+    totals = ui.with_month_labels(totals)
     tooltip = [alt.Tooltip("mes_rotulo:N", title="Mês"),
                alt.Tooltip("estoque_inicial:Q", title="Estoque no início", format=",d"),
                alt.Tooltip("lancamentos:Q", title="Lançamentos", format=",d"),
@@ -72,51 +63,67 @@ def stock_chart(rows: pd.DataFrame) -> dict:
     return ui.spec((bars + line).properties(height=300))
 
 
-in_period = rows[rows["mes"] >= f.period.first_month]
-if in_period.empty:
-    ui.empty()
-    st.stop()
+def with_months_of_stock(pace: pd.DataFrame) -> pd.DataFrame:
+    """Months of stock at each development's pace (“—” when it sells nothing net)."""
+    pace = pace.copy()
+    pace["meses"] = [m.ratio(stock, rate) for stock, rate in zip(pace["estoque"], pace["ritmo"], strict=True)]
+    return pace
 
 
-def current_stock(group: pd.DataFrame) -> pd.Series:
-    """Stock after the period's last month, and months of stock at the last 3 months' pace."""
-    last = group.iloc[-1]
-    stock = last["estoque_inicial"] + last["lancamentos"] - last["vendas_liquidas"]
-    recent = group["vendas_liquidas"].tail(3)
-    return pd.Series({"estoque": stock, "ritmo": recent.mean(), "meses": m.months_of_stock(stock, recent)})
+@ui.page_cache
+def vso_page(f: Filters) -> dict | None:
+    """The page's cards, charts and table for these filters; None when the period has no data."""
+    months = data.vso_by_month(f, months_before=2)  # two more months for the 3-month pace
+    in_period = months[months["mes"] >= f.period.first_month]
+    if in_period.empty:
+        return None
+    summary = data.vso_summary(f)
+    top = data.vso_top_developments(f, HEAT_MAP_ROWS)
+    pace = with_months_of_stock(data.stock_by_development(f))
+    stock, total = (pace["estoque_total"].iloc[0], int(pace["total"].iloc[0])) if len(pace) else (0, 0)
+    cards = [
+        ui.kpi("VSO do período", fmt.percent(m.vso(**summary)),
+               help="Vendas líquidas do período ÷ (estoque no início do período + lançamentos nele)."),
+        ui.kpi("Lançamentos no período", fmt.integer(summary["lancamentos"])),
+        ui.kpi("Estoque atual", fmt.integer(stock),
+               help=f"Unidades em oferta ao fim de {fmt.month_long(f.period.last_month)}."),
+        ui.kpi("Meses de estoque", fmt.decimal(m.months_of_stock(stock, months["vendas_liquidas"].tolist())),
+               help="Estoque atual ÷ média de vendas líquidas dos últimos 3 meses; "
+                    "“—” quando esse ritmo é zero ou negativo."),
+    ]
+    pace["ritmo"] = pace["ritmo"].map(fmt.decimal)
+    pace["meses"] = pace["meses"].map(fmt.decimal)
+    return {"cards": cards, "developments": int(top["total"].iloc[0]) if len(top) else 0,
+            "lines": vso_lines(top[top["posicao"] <= LINES]), "heat_map": heat_map(top),
+            "stock": stock_chart(in_period), "total": total,
+            "pace": ui.table_view(pace, PACE_COLUMNS, integers=("estoque",))}
 
 
-@st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=100)
-def stock_pace(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.groupby("empreendimento")[["estoque_inicial", "lancamentos", "vendas_liquidas"]] \
-        .apply(current_stock).reset_index()
+def chosen(developments: int, shown: int) -> None:
+    """Which developments a chart shows, when it cannot show them all."""
+    if developments > shown:
+        st.caption(f"Os {shown} empreendimentos com mais vendas líquidas no período, de "
+                   f"{fmt.integer(developments)}; escolha outros no filtro de empreendimentos.")
 
 
-pace = stock_pace(rows)
-total_stock = pace["estoque"].sum()
-recent_total = rows.groupby("mes")["vendas_liquidas"].sum().sort_index().tail(3).tolist()
+f = ui.current_filters()
+ui.page_header("VSO — venda sobre oferta", f,
+               "VSO = vendas líquidas ÷ (estoque no início do mês + lançamentos do mês); "
+               "o filtro de imobiliárias não se aplica")
+page = ui.page_model(vso_page, f)
 
-c = st.columns(4)
-c[0].metric("VSO do período", fmt.percent(m.vso(**summary)), border=True,
-            help="Vendas líquidas do período ÷ (estoque no início do período + lançamentos nele).")
-c[1].metric("Lançamentos no período", fmt.integer(summary["lancamentos"]), border=True)
-c[2].metric("Estoque atual", fmt.integer(total_stock), border=True,
-            help=f"Unidades em oferta ao fim de {fmt.month_long(f.period.last_month)}.")
-c[3].metric("Meses de estoque", fmt.decimal(m.months_of_stock(total_stock, recent_total)), border=True,
-            help="Estoque atual ÷ média de vendas líquidas dos últimos 3 meses; "
-                 "“—” quando esse ritmo é zero ou negativo.")
-
+ui.show_cards(page["cards"])
 st.subheader("VSO mensal por empreendimento")
-ui.show_chart(vso_lines(in_period))
+ui.show_chart(page["lines"])
+chosen(page["developments"], LINES)
 st.subheader("Mapa de calor: empreendimento × mês")
-ui.show_chart(heat_map(in_period))
+ui.show_chart(page["heat_map"])
+chosen(page["developments"], HEAT_MAP_ROWS)
 st.subheader("Estoque no início do mês e lançamentos")
-ui.show_chart(stock_chart(in_period))
+ui.show_chart(page["stock"])
 st.caption("Barras: lançamentos do mês · linha: estoque no início do mês.")
 
 st.subheader("Meses de estoque no ritmo atual")
-pace["ritmo"] = pace["ritmo"].map(fmt.decimal)
-pace["meses"] = pace["meses"].map(fmt.decimal)
-ui.table(pace, {"empreendimento": "Empreendimento", "estoque": "Estoque atual",
-                "ritmo": "Vendas líquidas por mês (últimos 3 meses)", "meses": "Meses de estoque"},
-         integers=("estoque",))
+ui.table_with_csv(page["pace"], page["total"], "os empreendimentos com mais estoque",
+                  lambda: with_months_of_stock(data.stock_by_development(f, limit=None)), PACE_COLUMNS,
+                  f"estoque_{f.period.end:%Y%m%d}.csv")

@@ -25,6 +25,7 @@ from dashboard.metrics import Period, add_months, month_range
 from pipelines import warehouse
 
 CACHE_SECONDS = 600
+TABLE_ROWS = 100  # rows a table of sales or commissions shows on screen; its CSV download has them all
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # NUMERIC to float: the app formats and charts values, the sums themselves are done in SQL.
 _NUMERIC_AS_FLOAT = psycopg2.extensions.new_type(
@@ -115,6 +116,14 @@ def query(sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     return _cached(sql, params or {}, target())
 
 
+def query_rows(sql: str, params: dict[str, Any], limit: int | None) -> pd.DataFrame:
+    """A query ending in ``limit %(limit)s``: the first ``limit`` rows, cached, for the screen; with
+    ``limit=None`` every row, read when a CSV download is clicked and not kept in the cache."""
+    if limit is None:
+        return _run(sql, params | {"limit": None})
+    return query(sql, params | {"limit": limit})
+
+
 def refresh() -> None:
     """The "Atualizar dados" button: forget every cached read, and the tables and charts made
     from them."""
@@ -199,13 +208,15 @@ def ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
         limit %(limit)s""", f.params() | {"limit": limit})
 
 
-def sales_table(f: Filters) -> pd.DataFrame:
-    return query(f"""
+def sales_table(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """The period's latest sales (all of them with ``limit=None``)."""
+    return query_rows(f"""
         select data_venda, empreendimento, unidade, corretor, imobiliaria, situacao,
                valor_contrato, vgv_tabela, is_distrato, data_distrato, idreserva
         from marts.vendas
         where data_venda between %(start)s and %(end)s and {FILTERS}
-        order by data_venda desc, idreserva desc""", f.params())
+        order by data_venda desc, idreserva desc
+        limit %(limit)s""", f.params(), limit)
 
 
 # --------------------------------------------------------------------------- VSO
@@ -226,16 +237,63 @@ def vso_summary(f: Filters) -> dict[str, float]:
     return df.iloc[0].to_dict()
 
 
-def vso_monthly(f: Filters, months_before: int = 0) -> pd.DataFrame:
-    """marts.vso rows for the period's months (and ``months_before`` more before it)."""
+def vso_by_month(f: Filters, months_before: int = 0) -> pd.DataFrame:
+    """Stock at the start of the month, launches and net sales of the chosen developments together,
+    month by month, for the period (and ``months_before`` months before it)."""
     m0 = add_months(f.period.first_month, -months_before)
     return query(f"""
-        select mes, idempreendimento, coalesce(empreendimento, 'Empreendimento ' || idempreendimento)
-               as empreendimento, estoque_inicial, lancamentos, vendas_brutas, distratos,
-               vendas_liquidas, vso
+        select mes, sum(estoque_inicial) as estoque_inicial, sum(lancamentos) as lancamentos,
+               sum(vendas_liquidas) as vendas_liquidas
         from marts.vso
         where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
-        order by empreendimento, mes""", f.params() | {"m0": m0, "m1": f.period.last_month})
+        group by mes order by mes""", f.params() | {"m0": m0, "m1": f.period.last_month})
+
+
+def vso_top_developments(f: Filters, top: int) -> pd.DataFrame:
+    """marts.vso rows of the period for the ``top`` developments with the most net sales in it
+    (``posicao`` 1 is the first; ``total`` counts them all), so that a chart stays readable however
+    many there are."""
+    return query(f"""
+        with escolhidos as (
+            select idempreendimento, count(*) over () as total,
+                   row_number() over (order by sum(vendas_liquidas) desc, idempreendimento) as posicao
+            from marts.vso
+            where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
+            group by idempreendimento
+            order by posicao limit %(top)s
+        )
+        select v.mes, v.idempreendimento, e.posicao, e.total,
+               coalesce(v.empreendimento, 'Empreendimento ' || v.idempreendimento) as empreendimento,
+               v.estoque_inicial, v.lancamentos, v.vendas_liquidas, v.vso
+        from marts.vso as v
+        inner join escolhidos as e using (idempreendimento)
+        where v.mes between %(m0)s and %(m1)s
+        order by e.posicao, v.mes""", f.params() | _months(f.period) | {"top": top})
+
+
+def stock_by_development(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """Each development's stock after the period's last month (or its last month with data) and its
+    pace, the average net sales of its last 3 months up to then; the ``limit`` with the most stock
+    first, each row carrying the count and the stock of all of them (``total``, ``estoque_total``)."""
+    return query_rows(f"""
+        with recentes as (
+            select idempreendimento, empreendimento, vendas_liquidas,
+                   estoque_inicial + lancamentos - vendas_liquidas as estoque_final,
+                   row_number() over (partition by idempreendimento order by mes desc) as n
+            from marts.vso
+            where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
+        )
+        select coalesce(max(empreendimento), 'Empreendimento ' || idempreendimento) as empreendimento,
+               sum(estoque_final) filter (where n = 1) as estoque,
+               avg(vendas_liquidas)::float as ritmo,
+               count(*) over () as total,
+               sum(sum(estoque_final) filter (where n = 1)) over () as estoque_total
+        from recentes
+        where n <= 3
+        group by idempreendimento
+        order by estoque desc, empreendimento
+        limit %(limit)s""",
+        f.params() | {"m0": add_months(f.period.last_month, -2), "m1": f.period.last_month}, limit)
 
 
 # --------------------------------------------------------------------------- commissions
@@ -272,30 +330,60 @@ def commission_ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
         group by 1 order by valor_comissao desc, nome limit %(limit)s""", f.params() | {"limit": limit})
 
 
-def commissions_table(f: Filters) -> pd.DataFrame:
-    return query(f"""
+def commissions_table(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """The latest commissions of the period's sales (all of them with ``limit=None``)."""
+    return query_rows(f"""
         select data_venda, empreendimento, corretor, imobiliaria, situacao, valor_contrato,
-               porcentagem_comissao, valor_comissao, valor_pago, valor_a_pagar, data_pagamento,
-               is_distrato, idcomissao, idreserva
+               porcentagem_comissao / 100 as porcentagem_comissao, valor_comissao, valor_pago,
+               valor_a_pagar, data_pagamento, is_distrato, idcomissao, idreserva
         from marts.comissoes
         where data_venda between %(start)s and %(end)s and {FILTERS}
-        order by data_venda desc, idcomissao desc""", f.params())
+        order by data_venda desc, idcomissao desc
+        limit %(limit)s""", f.params(), limit)
 
 
 # --------------------------------------------------------------------------- pró-soluto
-def prosoluto_by_month_and_development(f: Filters) -> pd.DataFrame:
-    """Sums of contract and pró-soluto values of the period's sales, per month and development."""
-    return query("""
-        select date_trunc('month', v.data_venda)::date as mes,
-               coalesce(v.empreendimento, 'Empreendimento ' || v.idempreendimento) as empreendimento,
-               count(*) as vendas, sum(p.valor_contrato) as valor_contrato,
-               sum(p.valor_prosoluto) as valor_prosoluto
+# The period's sales with their pró-soluto, and the sums every grouping of them shows.
+_PROSOLUTO_SALES = f"""
         from marts.prosoluto as p
         inner join marts.vendas as v using (idreserva)
-        where v.data_venda between %(start)s and %(end)s
-          and (cardinality(%(emps)s::bigint[]) = 0 or v.idempreendimento = any(%(emps)s::bigint[]))
-          and (cardinality(%(imobs)s::text[]) = 0 or v.imobiliaria = any(%(imobs)s::text[]))
-        group by 1, 2 order by 1, 2""", f.params())
+        where v.data_venda between %(start)s and %(end)s and {FILTERS}"""
+_PROSOLUTO_SUMS = """count(*) as vendas, sum(p.valor_contrato) as valor_contrato,
+               sum(p.valor_prosoluto) as valor_prosoluto"""
+_DEVELOPMENT_NAME = "coalesce(v.empreendimento, 'Empreendimento ' || v.idempreendimento)"
+
+
+def prosoluto_by_month(f: Filters) -> pd.DataFrame:
+    """Sums of contract and pró-soluto values of the period's sales, per month."""
+    return query(f"""
+        select date_trunc('month', v.data_venda)::date as mes, {_PROSOLUTO_SUMS}
+        {_PROSOLUTO_SALES}
+        group by 1 order by 1""", f.params())
+
+
+def prosoluto_by_development(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """The same sums per development, the largest share of pró-soluto first, ``limit`` of them;
+    ``total`` counts them all."""
+    return query_rows(f"""
+        select {_DEVELOPMENT_NAME} as empreendimento, {_PROSOLUTO_SUMS}, count(*) over () as total
+        {_PROSOLUTO_SALES}
+        group by v.idempreendimento, v.empreendimento
+        order by sum(p.valor_prosoluto) / nullif(sum(p.valor_contrato), 0) desc nulls last, 1
+        limit %(limit)s""", f.params(), limit)
+
+
+def prosoluto_top_developments(f: Filters, top: int) -> pd.DataFrame:
+    """The sums per month and development, for the ``top`` developments with the largest contract
+    value in the period, so that a heat map stays readable however many there are."""
+    return query(f"""
+        with escolhidos as (
+            select v.idempreendimento {_PROSOLUTO_SALES}
+            group by 1 order by sum(p.valor_contrato) desc, 1 limit %(top)s
+        )
+        select date_trunc('month', v.data_venda)::date as mes, {_DEVELOPMENT_NAME} as empreendimento,
+               {_PROSOLUTO_SUMS}
+        {_PROSOLUTO_SALES} and v.idempreendimento in (select idempreendimento from escolhidos)
+        group by 1, 2 order by 1, 2""", f.params() | {"top": top})
 
 
 # --------------------------------------------------------------------------- Dados

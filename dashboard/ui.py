@@ -3,7 +3,7 @@ the friendly empty-data message, and the guard that turns a database problem int
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +11,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from dashboard import data
 from dashboard import formatting as fmt
@@ -109,13 +110,32 @@ def empty(message: str = EMPTY_MESSAGE) -> None:
     st.info(message, icon=":material/info:")
 
 
+def page_model(build: Callable[[Filters], dict | None], filters: Filters) -> dict:
+    """What a page shows for these filters (``build`` is the page's cached function); a page
+    without data ends here with the friendly message."""
+    with guarded():
+        model = build(filters)
+    if model is None:
+        empty()
+        st.stop()
+    return model
+
+
+# --------------------------------------------------------------------------- page cache
+# A page computes what it shows (reads, pandas work, chart specs, formatted tables, the texts of its
+# KPI cards) in one function under this decorator, keyed by the filters: a warm run is then one
+# cache lookup and the drawing of the elements, whatever the size of the data. Altair's schema
+# validation and Babel's formatting, which cost more than drawing, run once per filter choice.
+page_cache = st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=300)
+
+
 # --------------------------------------------------------------------------- KPI cards
-def kpi(column, label: str, value: str, change: float | None = None, help: str | None = None,
-        lower_is_better: bool = False) -> None:
-    """A KPI card with its change against the previous equal period."""
-    column.metric(label, value, delta=fmt.signed_percent(change),
-                  delta_color="inverse" if lower_is_better else "normal", help=help, border=True,
-                  delta_description="vs. anterior" if change is not None else None)
+def kpi(label: str, value: str, change: float | None = None, help: str | None = None,
+        lower_is_better: bool = False) -> dict:
+    """A KPI card (``st.metric``'s arguments) with its change against the previous equal period."""
+    return {"label": label, "value": value, "delta": fmt.signed_percent(change), "help": help,
+            "delta_color": "inverse" if lower_is_better else "normal",
+            "delta_description": "vs. anterior" if change is not None else None}
 
 
 @dataclass(frozen=True)
@@ -129,36 +149,42 @@ class Card:
     lower_is_better: bool = False
 
 
-def kpi_row(cards: list[Card], now: dict, before: dict) -> None:
-    """One row of cards, each with its change against ``before``; money shows compact with the
-    full value in the card's help."""
-    for column, card in zip(st.columns(4), cards, strict=False):
+def kpi_cards(cards: list[Card], now: dict, before: dict) -> list[dict]:
+    """Cards each with its change against ``before``; money shows compact with the full value in
+    the card's help."""
+    out = []
+    for card in cards:
         value = now[card.key]
         shown = fmt.brl_compact(value) if card.money else fmt.integer(value)
         full = f" {fmt.brl(value)}." if card.money else ""
-        kpi(column, card.label, shown, change(value, before.get(card.key)), (card.help + full).strip(),
-            card.lower_is_better)
+        out.append(kpi(card.label, shown, change(value, before.get(card.key)), (card.help + full).strip(),
+                       card.lower_is_better))
+    return out
 
 
-def rate_kpi(column, label: str, rate: float | None, previous: float | None, help: str,
-             lower_is_better: bool = False) -> None:
+def rate_kpi(label: str, rate: float | None, previous: float | None, help: str,
+             lower_is_better: bool = False) -> dict:
     """A rate's card (``22,7%``) with its change in percentage points."""
     points = None if rate is None or previous is None else rate - previous
-    column.metric(label, fmt.percent(rate), delta=fmt.signed_points(points), border=True, help=help,
-                  delta_color="inverse" if lower_is_better else "normal",
-                  delta_description="vs. anterior" if points is not None else None)
+    return {"label": label, "value": fmt.percent(rate), "delta": fmt.signed_points(points), "help": help,
+            "delta_color": "inverse" if lower_is_better else "normal",
+            "delta_description": "vs. anterior" if points is not None else None}
+
+
+def show_cards(cards: list[dict], columns: int = 4) -> None:
+    """One row of cards."""
+    for column, card in zip(st.columns(columns), cards, strict=False):
+        column.metric(**card, border=True)
 
 
 # --------------------------------------------------------------------------- charts and tables
-# Building an Altair chart validates it against the Vega-Lite schema, which costs more than the
-# rest of a page; pages build their charts in functions under this decorator, keyed by the data,
-# so a warm run reuses the finished spec.
-cached_chart = st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=300)
-
-
 def spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite spec with the pt-BR locale and the legend below."""
-    return chart.configure(locale=CHART_LOCALE).configure_legend(orient="bottom", title=None).to_dict()
+    """The chart's Vega-Lite spec with the pt-BR locale and the legend below, its data already in
+    the Arrow form Streamlit sends (Streamlit converts record lists on every run otherwise)."""
+    result = chart.configure(locale=CHART_LOCALE).configure_legend(orient="bottom", title=None).to_dict()
+    result["datasets"] = {name: convert_anything_to_arrow_bytes(pd.DataFrame.from_records(values))
+                          for name, values in result.get("datasets", {}).items()}
+    return result
 
 
 def show_chart(chart_spec: dict) -> None:
@@ -198,27 +224,11 @@ def with_month_labels(df: pd.DataFrame, column: str = "mes") -> pd.DataFrame:
 YES_NO = {True: "Sim", False: "Não"}
 
 
-def table(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), integers: tuple = (),
-          percents: tuple = (), flags: tuple = (), dates: tuple = (), ids: tuple = (),
-          file_name: str | None = None, csv_only: tuple = ()) -> None:
-    """The ``labels`` columns of ``df`` with pt-BR headers and formats (dates stay dates, so they
-    sort); with ``file_name``, a CSV download of the same rows with plain numbers, including the
-    ``csv_only`` columns that the screen leaves out to stay readable."""
-    shown = _formatted(df, labels, money, integers, percents, flags, csv_only)
-    config: dict = dict(labels)
-    config |= {c: date_column(labels[c]) for c in dates if c in shown}
-    config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
-    st.dataframe(shown, hide_index=True, column_config=config, height=rows_height(shown),
-                 placeholder=fmt.MISSING)
-    if file_name:  # the CSV is written only when someone clicks
-        st.download_button("Baixar CSV", lambda: to_csv(df, labels, flags), file_name=file_name,
-                           mime="text/csv", icon=":material/download:")
-
-
-@st.cache_data(ttl=data.CACHE_SECONDS, show_spinner=False, max_entries=100)
-def _formatted(df: pd.DataFrame, labels: dict[str, str], money: tuple, integers: tuple, percents: tuple,
-               flags: tuple, csv_only: tuple) -> pd.DataFrame:
-    """The screen copy, cached: formatting a large table costs more than showing it."""
+def table_view(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), integers: tuple = (),
+               percents: tuple = (), flags: tuple = (), dates: tuple = (), ids: tuple = (),
+               csv_only: tuple = ()) -> dict:
+    """``st.dataframe``'s arguments for the ``labels`` columns of ``df`` but the ``csv_only`` ones,
+    with pt-BR headers and formats (dates stay dates, so they sort)."""
     shown = df[[c for c in labels if c not in csv_only]].copy()
     formatters = ((fmt.brl_many, money), (fmt.integer_many, integers),
                   (lambda v: v.map(fmt.percent), percents), (lambda v: v.map(YES_NO.get), flags))
@@ -226,7 +236,32 @@ def _formatted(df: pd.DataFrame, labels: dict[str, str], money: tuple, integers:
         for c in columns:
             if c in shown:
                 shown[c] = formatter(shown[c])
-    return shown
+    config: dict = {c: labels[c] for c in shown}
+    config |= {c: date_column(labels[c]) for c in dates if c in shown}
+    config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
+    return {"data": shown, "column_config": config, "height": rows_height(shown)}
+
+
+def show_table(view: dict) -> None:
+    st.dataframe(**view, hide_index=True, placeholder=fmt.MISSING)
+
+
+def table(df: pd.DataFrame, labels: dict[str, str], **formats) -> None:
+    show_table(table_view(df, labels, **formats))
+
+
+def table_with_csv(view: dict, total: int, what: str, rows: Callable[[], pd.DataFrame],
+                   labels: dict[str, str], file_name: str, flags: tuple = ()) -> None:
+    """A table showing the first rows of ``total`` (``what`` says which), and a CSV of them all
+    with plain numbers and the columns the screen leaves out: ``rows()`` reads them, only when
+    someone clicks."""
+    show_table(view)
+    shown = len(view["data"])
+    if total > shown:
+        st.caption(f"Mostrando {what} ({fmt.integer(shown)} de {fmt.integer(total)}); "
+                   "o CSV traz todas as linhas.")
+    st.download_button("Baixar CSV", lambda: to_csv(rows(), labels, flags), file_name=file_name,
+                       mime="text/csv", icon=":material/download:")
 
 
 def to_csv(df: pd.DataFrame, labels: dict[str, str], flags: tuple = ()) -> bytes:

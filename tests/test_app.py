@@ -149,9 +149,17 @@ def test_vendas_page(built: Built):
     deltas = {metric.label: metric.delta for metric in at.metric}
     assert deltas["Vendas brutas no mês"] == (
         fmt.signed_percent(m.change(this["vendas_brutas"], last_year["vendas_brutas"])) or "")
+    count = expected_sales(built, PERIOD)["vendas_brutas"]
+    assert count > data.TABLE_ROWS  # the world sells enough for the table to show only the latest
     sales = at.dataframe[-1].value
-    assert len(sales) == expected_sales(built, PERIOD)["vendas_brutas"]
+    latest = built.query("select data_venda from marts.vendas where data_venda between %s and %s"
+                         " order by 1 desc limit %s", (PERIOD.start, PERIOD.end, data.TABLE_ROWS))
+    shown = sorted((d.date() if isinstance(d, datetime) else d for d in sales["data_venda"]), reverse=True)
+    assert shown == [d for (d,) in latest]
+    assert f"Vendas do período ({fmt.integer(count)})" in [s.value for s in at.subheader]
+    assert f"({data.TABLE_ROWS} de {fmt.integer(count)})" in " ".join(c.value for c in at.caption)
     assert [b.label for b in at.get("download_button")] == ["Baixar CSV"]
+    assert len(data.sales_table(data.Filters(PERIOD), limit=None)) == count  # what the CSV writes
     rankings = at.dataframe[0].value
     top = built.query("select empreendimento from marts.vendas where data_venda between %s and %s"
                       " group by 1 order by sum(valor_contrato) desc limit 1", (PERIOD.start, PERIOD.end))
@@ -173,6 +181,26 @@ def test_vso_page(built: Built):
     assert got["Meses de estoque"] == fmt.decimal(m.ratio(stock, sum(pace) / 3))
 
 
+def test_development_charts_and_tables_are_bounded(built: Built):
+    """With many developments, charts take the top ones and tables the first rows, and say of how
+    many; the totals still count them all."""
+    f = data.Filters(PERIOD)
+    by_sales = built.query("select idempreendimento from marts.vso where mes between %s and %s group by 1"
+                           " order by sum(vendas_liquidas) desc, 1", (PERIOD.first_month, PERIOD.last_month))
+    assert len(by_sales) > 1
+    top = data.vso_top_developments(f, top=1)
+    assert set(top["idempreendimento"]) == {by_sales[0][0]} and set(top["total"]) == {len(by_sales)}
+    stock, everything = data.stock_by_development(f, limit=1), data.stock_by_development(f, limit=None)
+    assert len(stock) == 1 and stock["total"].iloc[0] == len(everything) > 1
+    assert stock["estoque"].iloc[0] == everything["estoque"].max()
+    assert stock["estoque_total"].iloc[0] == everything["estoque"].sum()
+    shares = data.prosoluto_by_development(f, limit=None)
+    assert len(data.prosoluto_by_development(f, limit=1)) == 1
+    assert len(shares) > 1 and set(shares["total"]) == {len(shares)}
+    ratios = list(shares["valor_prosoluto"] / shares["valor_contrato"])
+    assert ratios == sorted(ratios, reverse=True)
+
+
 def test_comissoes_page(built: Built):
     count, total, paid, to_pay = expected_commissions(built, PERIOD)
     at = app("comissoes")
@@ -181,7 +209,8 @@ def test_comissoes_page(built: Built):
     assert got["Quantidade de comissões"] == fmt.integer(count)
     assert (got["Comissões geradas"], got["Pagas"], got["A pagar"]) == (
         fmt.brl_compact(total), fmt.brl_compact(paid), fmt.brl_compact(to_pay))
-    assert len(at.dataframe[-1].value) == count
+    assert len(at.dataframe[-1].value) == min(count, data.TABLE_ROWS)
+    assert len(data.commissions_table(data.Filters(PERIOD), limit=None)) == count  # what the CSV writes
 
 
 def test_prosoluto_page(built: Built):
