@@ -1,67 +1,15 @@
 """Comissões: commissions of the period's sales by situation, paid against to pay, top brokers
 and brokerages, and the commissions table with a CSV download."""
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from dashboard import data, ui
 from dashboard import formatting as fmt
-from dashboard.data import Filters
-from dashboard.ui import Card
-
-CARDS = [Card("Comissões geradas", "valor_comissao", money=True), Card("Pagas", "valor_pago", money=True),
-         Card("A pagar", "valor_a_pagar", money=True), Card("Quantidade de comissões", "comissoes")]
-MONEY = ("valor_comissao", "valor_pago", "valor_a_pagar")
-RANKING_COLUMNS = {"comissoes": "Comissões", "valor_comissao": "Total", "valor_pago": "Pago",
-                   "valor_a_pagar": "A pagar"}
-TABLE_COLUMNS = {
-    "data_venda": "Data da venda", "empreendimento": "Empreendimento", "corretor": "Corretor",
-    "imobiliaria": "Imobiliária", "situacao": "Situação", "valor_contrato": "Valor do contrato",
-    "porcentagem_comissao": "% de comissão", "valor_comissao": "Comissão", "valor_pago": "Pago",
-    "valor_a_pagar": "A pagar", "data_pagamento": "Data do pagamento", "is_distrato": "Venda distratada",
-    "idcomissao": "Comissão nº", "idreserva": "Reserva",
-}
-CSV_ONLY = ("imobiliaria", "valor_contrato", "porcentagem_comissao", "is_distrato", "idcomissao", "idreserva")
-RANKINGS = [("corretor", "Corretor", "Corretores"), ("imobiliaria", "Imobiliária", "Imobiliárias")]
-
-
-def situation_chart(by_situation: pd.DataFrame) -> dict:
-    """Paid and to pay stacked, one bar per situation."""
-    long = by_situation.melt(id_vars=["situacao"], value_vars=["valor_pago", "valor_a_pagar"],
-                             var_name="parte", value_name="valor")
-    long["parte"] = long["parte"].map({"valor_pago": "Pago", "valor_a_pagar": "A pagar"})
-    long["valor_texto"] = long["valor"].map(fmt.brl)
-    situations = by_situation["situacao"].tolist()
-    return ui.spec(alt.Chart(long).mark_bar().encode(
-        y=alt.Y("situacao:N", title=None, sort=situations, axis=alt.Axis(labelLimit=240)),
-        x=alt.X("valor:Q", title=None, axis=ui.money_axis(), stack="zero"),
-        color=alt.Color("parte:N", scale=alt.Scale(domain=["Pago", "A pagar"], range=["#0B6E4F", "#E8A33D"])),
-        tooltip=[alt.Tooltip("situacao:N", title="Situação"), alt.Tooltip("parte:N", title="Parte"),
-                 alt.Tooltip("valor_texto:N", title="Valor")],
-    ).properties(height=alt.Step(44)))
-
-
-@ui.page_cache
-def commissions_page(f: Filters) -> dict | None:
-    """The page's cards, chart and tables for these filters; None when the period has none."""
-    summary = data.commission_summary(f)
-    if not summary["comissoes"]:
-        return None
-    rankings = [ui.table_view(data.commission_ranking(f, by), {"nome": label} | RANKING_COLUMNS,
-                              money=MONEY, integers=("comissoes",)) for by, label, _ in RANKINGS]
-    commissions = data.commissions_table(f)
-    return {"cards": ui.kpi_cards(CARDS, summary, {}), "count": summary["comissoes"],
-            "chart": situation_chart(data.commissions_by_situation(f)), "rankings": rankings,
-            "table": ui.table_view(commissions, TABLE_COLUMNS, money=("valor_contrato", *MONEY),
-                                   percents=("porcentagem_comissao",), flags=("is_distrato",),
-                                   dates=("data_venda", "data_pagamento"), ids=("idcomissao", "idreserva"),
-                                   csv_only=CSV_ONLY)}
-
+from dashboard.views import comissoes as view
 
 f = ui.current_filters()
 ui.page_header("Comissões", f, "comissões das vendas feitas no período")
-page = ui.page_model(commissions_page, f)
+page = ui.page_model(view.commissions_page, f)
 
 ui.show_cards(page["cards"])
 
@@ -69,11 +17,11 @@ st.subheader("Pagas e a pagar, por situação")
 ui.show_chart(page["chart"])
 
 st.subheader("Quem mais recebe comissão")
-for tab, view in zip(st.tabs([r[2] for r in RANKINGS]), page["rankings"], strict=True):
+for tab, ranking in zip(st.tabs([r[2] for r in view.RANKINGS]), page["rankings"], strict=True):
     with tab:
-        ui.show_table(view)
+        ui.show_table(ranking)
 
 st.subheader(f"Comissões do período ({fmt.integer(page['count'])})")
 ui.table_with_csv(page["table"], page["count"], "as das vendas mais recentes",
-                  lambda: data.commissions_table(f, limit=None), TABLE_COLUMNS,
+                  lambda: data.commissions_table(f, limit=None), view.TABLE_COLUMNS,
                   f"comissoes_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv", ("is_distrato",))

@@ -1,93 +1,18 @@
 """Vendas: gross sales, distratos and net sales by month (units or VGV), rankings, the current
 month against the same month a year before, and the period's sales with a CSV download."""
 
-import altair as alt
 import streamlit as st
 
 from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard import metrics as m
-from dashboard.data import Filters
-from dashboard.metrics import Period
-
-RANKINGS = [("Empreendimentos", "empreendimento", "Empreendimento"), ("Corretores", "corretor", "Corretor"),
-            ("Imobiliárias", "imobiliaria", "Imobiliária")]
-MONTH_CARDS = [("Vendas brutas no mês", "vendas_brutas", False),
-               ("Vendas líquidas no mês", "vendas_liquidas", False),
-               ("VGV bruto no mês", "vgv_bruto", True), ("VGV líquido no mês", "vgv_liquido", True)]
-RANKING_COLUMNS = {"vendas_brutas": "Vendas brutas", "distratos": "Distratos",
-                   "vendas_liquidas": "Vendas líquidas",
-                   "vgv_bruto": "VGV bruto", "vgv_liquido": "VGV líquido"}
-RANKING_UNITS = ("vendas_brutas", "distratos", "vendas_liquidas")
-SALES_COLUMNS = {
-    "data_venda": "Data da venda", "empreendimento": "Empreendimento", "unidade": "Unidade",
-    "corretor": "Corretor", "imobiliaria": "Imobiliária", "situacao": "Situação",
-    "valor_contrato": "Valor do contrato", "vgv_tabela": "VGV de tabela", "is_distrato": "Distratada",
-    "data_distrato": "Data do distrato", "idreserva": "Reserva",
-}
-
-
-@ui.page_cache
-def monthly_chart(f: Filters, units: bool) -> dict:
-    """Gross, cancelled and net side by side for each month."""
-    monthly = data.monthly_sales(f)
-    series = (["vendas_brutas", "distratos", "vendas_liquidas"] if units
-              else ["vgv_bruto", "vgv_distratos", "vgv_liquido"])
-    names = dict(zip(series, ["Vendas brutas", "Distratos", "Vendas líquidas"], strict=True))
-    long = ui.with_month_labels(monthly).melt(id_vars=["mes", "mes_rotulo"], value_vars=series,
-                                              var_name="serie", value_name="valor")
-    long["serie"] = long["serie"].map(names)
-    long["valor_texto"] = long["valor"].map(fmt.integer if units else fmt.brl)
-    order = list(names.values())
-    return ui.spec(alt.Chart(long).mark_bar().encode(
-        x=ui.month_axis(),
-        xOffset=alt.XOffset("serie:N", sort=order),
-        y=alt.Y("valor:Q", title="Unidades" if units else "VGV (R$)",
-                axis=alt.Axis(format=",d") if units else ui.money_axis()),
-        color=alt.Color("serie:N", sort=order,
-                        scale=alt.Scale(domain=order, range=["#7FB8A4", "#D1495B", "#0B6E4F"])),
-        tooltip=[alt.Tooltip("mes_rotulo:N", title="Mês"), alt.Tooltip("serie:N", title="Série"),
-                 alt.Tooltip("valor_texto:N", title="Valor")],
-    ).properties(height=340))
-
-
-def this_month(period: Period) -> tuple[Period, Period]:
-    """The period's last month (so far), and the same days a year before."""
-    month = Period(period.last_month, min(period.end, m.month_end(period.last_month)))
-    return month, m.shift_months(month, -12)
-
-
-@ui.page_cache
-def sales_page(f: Filters) -> dict | None:
-    """The page's cards and tables for these filters; None when the period has no sales."""
-    monthly = data.monthly_sales(f)
-    sold = int(monthly["vendas_brutas"].sum())  # the period's sales: the rows of the sales table
-    if not (sold or monthly["distratos"].sum()):
-        return None
-    month, last_year = this_month(f.period)
-    now, before = data.sales_summary(f, month), data.sales_summary(f, last_year)
-    cards = []
-    for label, key, money in MONTH_CARDS:
-        value = fmt.brl_compact(now[key]) if money else fmt.integer(now[key])
-        previous = fmt.brl(before[key]) if money else fmt.integer(before[key])
-        cards.append(ui.kpi(label, value, m.change(now[key], before[key]),
-                            f"De {fmt.period(last_year.start, last_year.end)}: {previous}.")
-                     | {"delta_description": f"vs. {fmt.month_short(last_year.start)}"})
-    rankings = [ui.table_view(data.ranking(f, by, limit=10), {"nome": label} | RANKING_COLUMNS,
-                              money=("vgv_bruto", "vgv_liquido"), integers=RANKING_UNITS)
-                for _, by, label in RANKINGS]
-    sales = data.sales_table(f)
-    return {"cards": cards, "rankings": rankings, "sold": sold,
-            "sales": ui.table_view(sales, SALES_COLUMNS, money=("valor_contrato", "vgv_tabela"),
-                                   flags=("is_distrato",), dates=("data_venda", "data_distrato"),
-                                   ids=("idreserva",), csv_only=("situacao", "vgv_tabela", "idreserva"))}
-
+from dashboard.views import vendas as view
 
 f = ui.current_filters()
 ui.page_header("Vendas", f)
-page = ui.page_model(sales_page, f)
+page = ui.page_model(view.sales_page, f)
 
-month, last_year = this_month(f.period)
+month, last_year = view.this_month(f.period)
 so_far = "" if month.end == m.month_end(month.end) else f" (até o dia {month.end.day})"
 st.subheader(f"{fmt.month_long(month.start).capitalize()}{so_far} contra {fmt.month_long(last_year.start)}")
 ui.show_cards(page["cards"])
@@ -96,14 +21,14 @@ st.subheader("Vendas brutas, distratos e vendas líquidas por mês")
 units = (st.segmented_control("Medida", ["Unidades", "VGV"], default="Unidades", key="medida_vendas")
          or "Unidades") == "Unidades"
 with ui.guarded():
-    ui.show_chart(monthly_chart(f, units))
+    ui.show_chart(view.monthly_chart(f, units))
 
 st.subheader("Rankings do período")
-for tab, view in zip(st.tabs([r[0] for r in RANKINGS]), page["rankings"], strict=True):
+for tab, ranking in zip(st.tabs([r[0] for r in view.RANKINGS]), page["rankings"], strict=True):
     with tab:
-        ui.show_table(view)
+        ui.show_table(ranking)
 
 st.subheader(f"Vendas do período ({fmt.integer(page['sold'])})")
 ui.table_with_csv(page["sales"], page["sold"], "as mais recentes", lambda: data.sales_table(f, limit=None),
-                  SALES_COLUMNS, f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv",
+                  view.SALES_COLUMNS, f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv",
                   flags=("is_distrato",))

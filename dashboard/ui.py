@@ -10,6 +10,7 @@ from datetime import date
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
@@ -228,7 +229,8 @@ def table_view(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), inte
                percents: tuple = (), flags: tuple = (), dates: tuple = (), ids: tuple = (),
                csv_only: tuple = ()) -> dict:
     """``st.dataframe``'s arguments for the ``labels`` columns of ``df`` but the ``csv_only`` ones,
-    with pt-BR headers and formats (dates stay dates, so they sort)."""
+    with pt-BR headers and formats (dates stay dates, so they sort); the rows already as an Arrow
+    table, which is what Streamlit sends (it converts a DataFrame on every run otherwise)."""
     shown = df[[c for c in labels if c not in csv_only]].copy()
     formatters = ((fmt.brl_many, money), (fmt.integer_many, integers),
                   (lambda v: v.map(fmt.percent), percents), (lambda v: v.map(YES_NO.get), flags))
@@ -239,7 +241,8 @@ def table_view(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), inte
     config: dict = {c: labels[c] for c in shown}
     config |= {c: date_column(labels[c]) for c in dates if c in shown}
     config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
-    return {"data": shown, "column_config": config, "height": rows_height(shown)}
+    return {"data": pa.Table.from_pandas(shown, preserve_index=False), "column_config": config,
+            "height": rows_height(shown)}
 
 
 def show_table(view: dict) -> None:
@@ -248,6 +251,13 @@ def show_table(view: dict) -> None:
 
 def table(df: pd.DataFrame, labels: dict[str, str], **formats) -> None:
     show_table(table_view(df, labels, **formats))
+
+
+def top_only(shown: int, total: int, ranked_by: str) -> None:
+    """Under a chart that shows the first ``shown`` of ``total`` developments."""
+    if total > shown:
+        st.caption(f"Os {shown} empreendimentos com {ranked_by} no período, de {fmt.integer(total)}; "
+                   "escolha outros no filtro de empreendimentos.")
 
 
 def table_with_csv(view: dict, total: int, what: str, rows: Callable[[], pd.DataFrame],
