@@ -6,7 +6,9 @@ dashboard served on localhost until Ctrl+C.
 The simulator runs on loopback with CVDW's limit of 20 requests per window, the window
 compressed from 60 s to a few seconds so the demo takes seconds, not minutes. The pipeline is
 the production one, configured only through the ``SOURCES__CVDW__*`` variables, exactly as a
-deployment would be.
+deployment would be. The simulated account's present is the moment the demo starts, so the
+dashboard's periods ("Últimos 12 meses") and freshness read as they would on a live account;
+as each run simulates a new present, the demo reloads the world in full (``--full-refresh``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -26,10 +29,10 @@ DEMO_EMAIL, DEMO_TOKEN = "demo@cvdw.local", "demo-token"
 WINDOW_SECONDS = 6
 
 
-def start_simulator(port: int, seed: int, size: int) -> subprocess.Popen:
+def start_simulator(port: int, seed: int, size: int, now: datetime) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "--port", str(port), "--seed", str(seed),
-         "--size", str(size), "--window-seconds", str(WINDOW_SECONDS),
+         "--size", str(size), "--now", now.isoformat(sep=" "), "--window-seconds", str(WINDOW_SECONDS),
          "--email", DEMO_EMAIL, "--token", DEMO_TOKEN],
         cwd=PROJECT_DIR,
     )
@@ -54,7 +57,8 @@ def main() -> int:
     parser.add_argument("--app-port", type=int, default=8501, help="dashboard port (a free one if taken)")
     parser.add_argument("--no-serve", action="store_true", help="stop after dbt build (tests, CI)")
     args = parser.parse_args()
-    simulator = start_simulator(args.port, args.seed, args.size)
+    now = datetime.now().replace(second=0, microsecond=0)
+    simulator = start_simulator(args.port, args.seed, args.size, now)
     env = os.environ | {
         "SOURCES__CVDW__BASE_URL": f"http://127.0.0.1:{args.port}/api/v1/cvdw",
         "SOURCES__CVDW__EMAIL": DEMO_EMAIL,
@@ -62,7 +66,8 @@ def main() -> int:
         "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS),
     }
     try:
-        loaded = subprocess.call([sys.executable, "pipelines/cvdw.py"], cwd=PROJECT_DIR, env=env)
+        loaded = subprocess.call([sys.executable, "pipelines/cvdw.py", "--full-refresh"],
+                                 cwd=PROJECT_DIR, env=env)
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

@@ -12,6 +12,7 @@ import argparse
 import signal
 import threading
 import time
+from datetime import datetime
 
 from .server import Simulator
 from .world import World
@@ -23,6 +24,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--size", type=int, default=2000, help="number of reservations")
+    ap.add_argument("--now", type=datetime.fromisoformat, default=None,
+                    help="the world's present, YYYY-MM-DD[ HH:MM:SS] (default: 2026-11-01 10:00)")
     ap.add_argument("--window-seconds", type=float, default=60.0)
     ap.add_argument("--requests-per-window", type=int, default=20)
     ap.add_argument("--block-seconds", type=float, default=None)
@@ -36,7 +39,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     a = _args(argv)
     started = time.monotonic()
-    world = World(seed=a.seed, size=a.size)
+    world = World(seed=a.seed, size=a.size, **({"now": a.now} if a.now else {}))
     sim = Simulator(world, email=a.email, token=a.token,
                     requests_per_window=a.requests_per_window,
                     window_seconds=a.window_seconds, block_seconds=a.block_seconds,
