@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -47,6 +48,15 @@ def test_full_load_equals_the_world_across_many_pages(run_pipeline, database, wo
     pages = requests_per_path(simulator)
     assert pages["reservas"] >= len(world.rows("reservas")) // 50  # really paged
     assert "reservas" in result.out and "rows in raw" in result.out  # the summary
+
+
+def test_progress_says_rows_done_of_total_per_path(run_pipeline, world):
+    result = run_pipeline("--endpoints", "reservas")
+    lines = re.findall(r"reservas: ([\d,]+) of ([\d,]+) rows, (\d+) requests for (\d+) pages",
+                       result.err)
+    done = [(int(a.replace(",", "")), int(b.replace(",", ""))) for a, b, _, _ in lines]
+    assert len(done) > 2 and done == sorted(done)  # one line per page, rows only grow
+    assert done[-1] == (len(world.rows("reservas")),) * 2
 
 
 def test_second_run_without_changes_requests_once_per_path_and_loads_nothing(
