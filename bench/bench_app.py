@@ -6,6 +6,11 @@ empty page inside the app's shell (router, sidebar filters and their cached opti
 is what the ratio is taken against, and a bare one-line script for scale. Target: every page warm
 within 2× the empty page.
 
+A warm run is split into what it spends on: compiling the router and the page (AppTest makes a new
+script cache for every run; ``streamlit run`` compiles a script once per process), looking up the
+page's cached model, and drawing its elements from that model (the page script's own time, less
+its compile and the lookup: the same elements drawn from data already in memory).
+
     python bench/bench_app.py --database bench_world_200000   # an already loaded and built database
     python bench/bench_app.py --size 2000                      # build one from a simulator world
 
@@ -21,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
@@ -31,9 +37,12 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 import psycopg2  # noqa: E402
+from streamlit.navigation.page import StreamlitPage  # noqa: E402
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from dashboard import data  # noqa: E402
+from dashboard import data, ui  # noqa: E402
 from pipelines import warehouse  # noqa: E402
 
 PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
@@ -55,26 +64,51 @@ page.run()
 """
 
 
+SPENT: Counter = Counter()  # seconds inside the clocked functions since the last clear
+
+
+def clocked(owner, name: str) -> None:
+    """Count the time spent in ``owner.name`` (on the script thread) into ``SPENT[name]``."""
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            SPENT[name] += time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+clocked(ScriptCache, "get_bytecode")  # router and page compiles
+clocked(PagesManager, "get_page_script_byte_code")  # the page's compile, within its run
+clocked(StreamlitPage, "run")  # the page script
+clocked(ui, "page_model")  # the page's cached model (pages call it as ui.page_model)
+
+
 def timed(run) -> float:
     started = time.perf_counter()
     run()
     return time.perf_counter() - started
 
 
-def render(page: str, cold: bool) -> float:
-    """Seconds for one run of ``page`` (after the router's first run), cache cleared or not."""
+def render(page: str, cold: bool) -> tuple[float, float, float, float]:
+    """Seconds for one run of ``page`` (after the router's first run), cache cleared or not, and
+    of them: compiling, the model lookup and drawing the page's elements."""
     at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     at.switch_page(f"app_pages/{page}.py")
     if cold:
         data.refresh()
-        seconds = timed(at.run)
     else:
         at.run()
-        seconds = timed(at.run)
+    SPENT.clear()
+    seconds = timed(at.run)
     if at.exception:
         raise SystemExit(f"page {page} raised: {at.exception[0].message}")
-    return seconds
+    elements = SPENT["run"] - SPENT["get_page_script_byte_code"] - SPENT["page_model"]
+    return seconds, SPENT["get_bytecode"], SPENT["page_model"], elements
 
 
 def baseline(script: str, repeats: int) -> float:
@@ -97,13 +131,17 @@ def measure(repeats: int) -> None:
     empty, bare = baseline(EMPTY_PAGE_IN_THE_SHELL, repeats), baseline(BARE_PAGE, repeats)
     print(f"\nwarehouse: {warehouse.describe()}; marts.vendas: {sales_count():,} sales; "
           f"median of {repeats} runs\n")
-    print(f"{'page':<22}{'cold s':>10}{'warm s':>10}{'warm / empty':>15}")
+    print(f"{'':<22}{'':>10}{'':>10}{'':>15}{'of the warm run: s':>30}")
+    print(f"{'page':<22}{'cold s':>10}{'warm s':>10}{'warm / empty':>15}{'compile':>10}{'model':>10}"
+          f"{'elements':>10}")
     print(f"{'(bare script)':<22}{'':>10}{bare:>10.3f}{bare / empty:>15.2f}")
     print(f"{'(empty page in shell)':<22}{'':>10}{empty:>10.3f}{1:>15.2f}")
     for page in PAGES:
-        cold = statistics.median(render(page, cold=True) for _ in range(repeats))
-        warm = statistics.median(render(page, cold=False) for _ in range(repeats))
-        print(f"{page:<22}{cold:>10.3f}{warm:>10.3f}{warm / empty:>15.2f}", flush=True)
+        cold = statistics.median(render(page, cold=True)[0] for _ in range(repeats))
+        runs = [render(page, cold=False) for _ in range(repeats)]
+        warm, compile_, model, elements = (statistics.median(r[i] for r in runs) for i in range(4))
+        print(f"{page:<22}{cold:>10.3f}{warm:>10.3f}{warm / empty:>15.2f}{compile_:>10.3f}{model:>10.3f}"
+              f"{elements:>10.3f}", flush=True)
 
 
 def main() -> int:

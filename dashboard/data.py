@@ -409,18 +409,11 @@ def raw_tables() -> pd.DataFrame:
 def run_history(limit: int = 10) -> pd.DataFrame | None:
     """The last runs from ``ops.runs`` (written by the scheduled job); None when absent or not
     readable."""
-    return _optional("""
-        select run_id, started_at, finished_at, status, exit_code, failed_stage, rows_loaded,
-               requests, tests_passed, tests_warned, tests_failed, error
-        from ops.runs order by started_at desc limit %(limit)s""", {"limit": limit}, target())
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=20)
-def _optional(sql: str, params: dict[str, Any], where: tuple) -> pd.DataFrame | None:
-    """A read of a table that may be missing: its absence is cached too (as None), so that a warm
-    page does not ask again on every run."""
     try:
-        return _run(sql, params)
+        return query("""
+            select run_id, started_at, finished_at, status, exit_code, failed_stage, rows_loaded,
+                   requests, tests_passed, tests_warned, tests_failed, error
+            from ops.runs order by started_at desc limit %(limit)s""", {"limit": limit})
     except (DataUnavailable, psycopg2.Error):  # missing, not granted or another shape: the page says so
         return None
 
@@ -451,9 +444,8 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def _modified(path: Path) -> int | None:
-    """The file's modification time: part of the cache key of what is read from it, so that a new
-    dbt run is seen at once."""
+def modified(path: Path) -> int | None:
+    """When the file last changed (None when it is missing)."""
     try:
         return path.stat().st_mtime_ns
     except OSError:
@@ -461,13 +453,7 @@ def _modified(path: Path) -> int | None:
 
 
 def last_dbt_result(folder: Path | None = None) -> DbtResult | None:
-    path = (folder or dbt_target_dir()) / "run_results.json"
-    return _dbt_result(path, _modified(path))
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=20)
-def _dbt_result(path: Path, modified: int | None) -> DbtResult | None:
-    results = _read_json(path)
+    results = _read_json((folder or dbt_target_dir()) / "run_results.json")
     if not results or "results" not in results:
         return None
     counts: dict[str, int] = {}
@@ -484,13 +470,7 @@ def _dbt_result(path: Path, modified: int | None) -> DbtResult | None:
 
 def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
     """``dbt source freshness`` results (``sources.json``): newest load per raw table and status."""
-    path = (folder or dbt_target_dir()) / "sources.json"
-    return _freshness(path, _modified(path))
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=20)
-def _freshness(path: Path, modified: int | None) -> pd.DataFrame | None:
-    sources = _read_json(path)
+    sources = _read_json((folder or dbt_target_dir()) / "sources.json")
     if not sources or "results" not in sources:
         return None
     rows = []

@@ -111,11 +111,11 @@ def empty(message: str = EMPTY_MESSAGE) -> None:
     st.info(message, icon=":material/info:")
 
 
-def page_model(build: Callable[[Filters], dict | None], filters: Filters) -> dict:
-    """What a page shows for these filters (``build`` is the page's cached function); a page
+def page_model(build: Callable[..., dict | None], *key) -> dict:
+    """What a page shows for ``key`` (its filters): ``build`` is the page's cached function. A page
     without data ends here with the friendly message."""
     with guarded():
-        model = build(filters)
+        model = build(*key)
     if model is None:
         empty()
         st.stop()

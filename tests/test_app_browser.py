@@ -97,10 +97,13 @@ class Browser:
         self.process.wait(timeout=10)
 
 
-# A page is done when the script run is over (no status widget, no skeleton), its title is there,
-# and every chart has drawn its canvas or svg.
+# A page is done when the script run is over (the app root says so, as Streamlit's own end-to-end
+# tests read it; no status widget, no skeleton), its title is there, and every chart has drawn its
+# canvas or svg.
 RENDERED = """(() => {
   const q = s => document.querySelectorAll(s);
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return null;
   if (q('[data-testid="stStatusWidget"]').length || q('[data-testid="stSkeleton"]').length) return null;
   if (!q('h1').length) return null;
   for (const c of q('[data-testid="stVegaLiteChart"]'))

@@ -1,0 +1,55 @@
+"""What the Dados page (``app_pages/dados.py``) shows, computed once per warehouse and dbt run."""
+
+from dashboard import data, ui
+from dashboard import formatting as fmt
+
+FRESHNESS = {"pass": "Em dia", "warn": "Atenção", "error": "Atrasada", "runtime error": "Erro na verificação"}
+BUILD = {"success": "Modelos construídos", "pass": "Testes aprovados", "warn": "Com alerta",
+         "error": "Com erro", "fail": "Reprovados"}
+RUN_STATUS = {"success": "Sucesso", "failed": "Falhou", "running": "Em andamento"}
+RUN_COLUMNS = {
+    "run_id": "Execução", "started_at": "Início", "finished_at": "Fim", "status": "Situação",
+    "failed_stage": "Etapa com falha", "rows_loaded": "Linhas carregadas", "requests": "Requisições",
+    "tests_passed": "Testes aprovados", "tests_warned": "Com alerta", "tests_failed": "Reprovados",
+    "error": "Erro",
+}
+TABLE_COLUMNS = {"tabela": "Tabela", "linhas": "Linhas (estimativa)", "ultima_carga": "Carga mais recente",
+                 "status": "Atualização"}
+
+
+def moment_or_dash(value) -> str:
+    return fmt.moment(value) if value is not None and value == value else fmt.MISSING
+
+
+def artifacts() -> tuple:
+    """The warehouse, dbt's folder and when its result files last changed: the key of the page's
+    cache, so that the results of a new dbt run show at once."""
+    folder = data.dbt_target_dir()
+    return data.target(), str(folder), *(data.modified(folder / name) for name in ("run_results.json",
+                                                                                   "sources.json"))
+
+
+@ui.page_cache
+def dados_page(key: tuple) -> dict:
+    """The page's figures and tables (``key`` is ``artifacts()``)."""
+    loads, tables = data.last_loads(), data.raw_tables()
+    completed = loads[loads["status"] == 0]
+    freshness, build, history = data.source_freshness(), data.last_dbt_result(), data.run_history()
+    page = {"last_load": completed["inserted_at"].iloc[0] if not completed.empty else None,
+            "raw_rows": fmt.integer(tables["linhas"].sum()), "raw_tables": len(tables), "build": build,
+            "freshness_checked": None if freshness is None else freshness.attrs.get("checked_at"),
+            "history": None if history is None else len(history)}
+    if freshness is not None and not freshness.empty:
+        tables = tables.merge(freshness, on="tabela", how="left")
+        tables["ultima_carga"] = tables["ultima_carga"].map(moment_or_dash)
+        tables["status"] = tables["status"].map(lambda s: FRESHNESS.get(s, "Não monitorada"))
+    page["tables"] = ui.table_view(tables, {k: v for k, v in TABLE_COLUMNS.items() if k in tables},
+                                   integers=("linhas",))
+    if history is not None and not history.empty:
+        history["status"] = history["status"].map(lambda s: RUN_STATUS.get(s, s))
+        for column in ("started_at", "finished_at"):
+            history[column] = history[column].map(moment_or_dash)
+        history["rows_loaded"] = history["rows_loaded"].map(
+            lambda v: sum(v.values()) if isinstance(v, dict) else None)
+        page["runs"] = ui.table_view(history, RUN_COLUMNS, integers=("rows_loaded",))
+    return page
