@@ -175,11 +175,11 @@ def dry_run(options: Options, settings: Settings) -> None:
 
 def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: float) -> str:
     counts = _row_counts()
-    lines = [f"{'path':<30} {'table':<30} {'pages':>6} {'loaded':>8} {'rows in raw':>12}"]
+    lines = [f"{'path':<30} {'table':<30} {'requests':>8} {'loaded':>8} {'rows in raw':>12}"]
     for path, p in progress.items():
         table = path.replace("/", "_")
         status = f"  FAILED: {p.error}" if p.error else ""
-        lines.append(f"{path:<30} {table:<30} {p.pages:>6} {p.rows:>8,} "
+        lines.append(f"{path:<30} {table:<30} {p.requests:>8} {p.rows:>8,} "
                      f"{counts.get(table, 0):>12,}{status}")
     lines.append(f"{stats.requests} requests in {seconds:.1f} s: {stats.http_seconds:.1f} s waiting for "
                  f"CVDW, {stats.rate_limit_wait_seconds:.1f} s on the rate limit, "

@@ -66,7 +66,7 @@ class PathProgress:
     """What one path did in this process: shown while running and in the summary."""
 
     path: str
-    pages: int = 0  # requests made: tie groups and re-reads at the cursor make more than pages
+    requests: int = 0  # tie groups and re-reads at the cursor make more requests than pages
     total_rows: int | None = None  # rows waiting when the path was first asked
     total_pages: int | None = None  # their pages, then
     rows: int = 0
@@ -78,7 +78,7 @@ class PathProgress:
     def line(self, rate_limit_wait: float) -> str:
         total = f" of {self.total_rows:,}" if self.total_rows is not None else ""
         pages = f" for {self.total_pages} pages" if self.total_pages is not None else ""
-        return (f"{self.path}: {self.rows:,}{total} rows, {self.pages} requests{pages}, "
+        return (f"{self.path}: {self.rows:,}{total} rows, {self.requests} requests{pages}, "
                 f"{time.monotonic() - self.started:.1f} s, {rate_limit_wait:.1f} s waiting on "
                 "the rate limit")
 
@@ -126,7 +126,7 @@ class PathReader:
 
     def _get(self, pagina: int = 1, since: str | None = None, until: str | None = None) -> Page:
         page = self.client.get_page(self.endpoint.path, pagina, since=since, until=until)
-        self.progress.pages += 1
+        self.progress.requests += 1
         if self.progress.total_rows is None:
             self.progress.total_rows, self.progress.total_pages = page.total_rows, page.total_pages
         return page
