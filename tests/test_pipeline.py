@@ -95,14 +95,46 @@ def test_rows_edited_while_paging_are_not_lost(run_pipeline, database, world, si
     assert database.count("reservas") == len(expected)
 
 
-def test_tie_group_larger_than_a_page_is_read_whole(run_pipeline, database, world, monkeypatch):
-    path, size = max(((p, max(Counter(r["referencia_data"] for r in world.rows(p)).values()))
-                      for p in PATHS), key=lambda item: item[1])
+def largest_tie_group(world) -> tuple[str, str, int]:
+    """The path, moment and size of the world's largest group of rows sharing a referencia_data."""
+    groups = ((p, *Counter(r["referencia_data"] for r in world.rows(p)).most_common(1)[0]) for p in PATHS)
+    path, moment, size = max(groups, key=lambda group: group[2])
     assert size >= 20, "the world should have a large tie group"
+    return path, moment, size
+
+
+def test_tie_group_larger_than_a_page_is_read_whole(run_pipeline, database, world, monkeypatch):
+    path, _, size = largest_tie_group(world)
     monkeypatch.setenv("SOURCES__CVDW__PAGE_SIZE", str(size // 3))
     assert run_pipeline("--endpoints", path).code == 0
     table = path.replace("/", "_")
     assert raw_versions(database, table) == world_versions(world, path)
+
+
+def test_a_tie_group_edited_while_walked_is_walked_again(run_pipeline, database, world, simulator,
+                                                         monkeypatch):
+    from pipelines.cvdw_source.client import CVDWClient
+
+    path, moment, size = largest_tie_group(world)
+    group = [str(r["referencia"]) for r in world.rows(path) if r["referencia_data"] == moment]
+    monkeypatch.setenv("SOURCES__CVDW__PAGE_SIZE", str(size // 3))
+    get_page = CVDWClient.get_page
+
+    def edit_during_the_first_walk(self, path_, pagina=1, since=None, until=None, **kwargs):
+        if pagina == 2 and since == until == moment and group:  # the server is idle between requests
+            for referencia in group[:3]:  # rows of page 1 leave: page 2's first rows slide onto it
+                world.touch(path, referencia)
+            group.clear()
+        return get_page(self, path_, pagina, since=since, until=until, **kwargs)
+
+    monkeypatch.setattr(CVDWClient, "get_page", edit_during_the_first_walk)
+    assert run_pipeline("--endpoints", path).code == 0
+    walks = [r for r in simulator.requests if r.params.get("pagina") == "1"
+             and r.params.get("a_partir_data_referencia") == r.params.get("ate_data_referencia") == moment]
+    assert len(walks) == 2  # the group changed under the first walk, so it was walked again
+    table = path.replace("/", "_")
+    assert raw_versions(database, table) == world_versions(world, path)
+    assert database.count(table) == len(world.rows(path))
 
 
 def test_pacing_never_exceeds_a_compressed_limit(run_pipeline, database, world, monkeypatch):

@@ -150,20 +150,23 @@ class PathReader:
                 self.progress.complete = page.total_pages <= 1
 
     def _walk_tie_group(self, moment: str) -> Iterator[list[dict[str, Any]]]:
-        """Every row stamped exactly ``moment``, by page number, until a walk saw no change."""
+        """Every row stamped exactly ``moment``, by page number, until a walk saw no change.
+
+        Pages are handed on as they come (a group can be a whole import, larger than memory
+        should hold); a walk that saw the group change is repeated, skipping what was emitted.
+        """
         emitted = set(self.state.get("seen", [])) if self.cursor == moment else set()
         for _ in range(5):
-            first = self._get(1, since=moment, until=moment)
-            pages = [first] + [self._get(p, since=moment, until=moment)
-                               for p in range(2, first.total_pages + 1)]
-            stable = pages[-1].total_rows == first.total_rows
-            for page in pages:
+            first = page = self._get(1, since=moment, until=moment)
+            for pagina in range(1, first.total_pages + 1):
+                if pagina > 1:
+                    page = self._get(pagina, since=moment, until=moment)
                 rows = [r for r in page.rows if str(r["referencia"]) not in emitted]
                 emitted.update(str(r["referencia"]) for r in rows)
                 if rows:
                     self.progress.rows += len(rows)
                     yield rows
-            if stable:
+            if page.total_rows == first.total_rows:  # stable: nothing left the group meanwhile
                 self.state["cursor"] = self.client.next_bound(moment)
                 self.state["seen"] = []
                 return
