@@ -402,13 +402,14 @@ def test_sigterm_records_the_stopped_run_and_frees_the_lock(database, cvdw_confi
         code = run.wait(timeout=30)
     finally:
         run.kill()
-    assert code == 1, run.stderr.read().decode()[-2000:]
+    err = run.stderr.read().decode()
+    assert code == 1, err[-2000:]
     [row] = runs()
     assert (row["status"], row["exit_code"], row["failed_stage"]) == ("failed", 1, "load")
     assert row["error"] == "stopped by SIGTERM during load" and row["finished_at"] is not None
     with contextlib.closing(lock.connect()) as conn:
         assert lock.holder_pid(conn) is None
-    assert "stopped by SIGTERM" in alerts_to.webhook[0]["text"]
+    assert alerts_to.webhook and "stopped by SIGTERM" in alerts_to.webhook[0]["text"], err[-2000:]
 
 
 def start_slow_run() -> subprocess.Popen:

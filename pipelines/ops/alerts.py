@@ -42,8 +42,31 @@ class Alert:
     always: bool = False  # send even on success (``--notify-success``)
 
 
+KEYS = ("alerts.on_success", "alerts.webhook_url", "alerts.smtp.host", "alerts.smtp.port",
+        "alerts.smtp.starttls", "alerts.smtp.username", "alerts.smtp.password", "alerts.smtp.sender",
+        "alerts.smtp.to", "sources.cvdw.token")
+_in_use: dict | None = None  # settings read ahead, for a signal handler (see ``use``)
+
+
+def read_settings() -> dict:
+    """Every setting an alert needs, read now."""
+    return {key: _resolve(key) for key in KEYS}
+
+
+def use(settings: dict) -> None:
+    """Alert from ``settings`` read earlier: a SIGTERM handler must not re-enter dlt's
+    configuration, which the run it interrupted may be in the middle of (an alert was lost so)."""
+    global _in_use
+    _in_use = settings
+
+
 def setting(key: str, default=None):
     """A setting from secrets (toml or env), then from config, then ``default``."""
+    value = _in_use[key] if _in_use is not None and key in _in_use else _resolve(key)
+    return default if value in (None, "") else value
+
+
+def _resolve(key: str):
     for accessor in (dlt.secrets, dlt.config):
         try:
             value = accessor.get(key)
@@ -51,7 +74,7 @@ def setting(key: str, default=None):
             value = None
         if value not in (None, ""):
             return value
-    return default
+    return None
 
 
 def _flag(value) -> bool:

@@ -141,10 +141,13 @@ def stop_on_sigterm() -> None:
     goes with it; a pending load is finished by the next run. (Unwinding instead would wait for
     the loader's fetch thread to finish its paths.)"""
 
+    settings = alerts.read_settings()
+
     def stop(signum: int, _frame) -> None:
         run = dict(_active)
         if "record" not in run:  # not started, or already recording its end
             os._exit(128 + signum)
+        alerts.use(settings)
         stage = run.get("stage", "load")
         failure = _stage_failure(stage, f"stopped by {signal.Signals(signum).name} during {stage}")
         _fail(run["record"], failure)
