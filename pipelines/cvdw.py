@@ -211,7 +211,8 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument("--dry-run", action="store_true",
                         help="show what would be requested and how many rows wait; load nothing")
     parser.add_argument("--pages-per-load", type=int, default=20,
-                        help="pages per committed load: what a crash can cost at most")
+                        help="pages per committed load; a crash costs at most about twice this "
+                             "(the batch loading and the pages fetched ahead)")
     parser.add_argument("--log-format", choices=logs.FORMATS, default=None,
                         help="text for people (default), json for one object per line "
                              "(or set CVDW_LOG_FORMAT)")

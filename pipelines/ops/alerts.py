@@ -55,7 +55,8 @@ def read_settings() -> dict:
 
 def use(settings: dict) -> None:
     """Alert from ``settings`` read earlier: a SIGTERM handler must not re-enter dlt's
-    configuration, which the run it interrupted may be in the middle of (an alert was lost so)."""
+    configuration, which the run it interrupted may be in the middle of (a CI run lost its alert
+    on SIGTERM, most likely so: ``setting`` takes a failing read for "not configured")."""
     global _in_use
     _in_use = settings
 
