@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from contextlib import nullcontext
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E40
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dashboard import data, ui  # noqa: E402
-from pipelines import warehouse  # noqa: E402
+from pipelines import clock, warehouse  # noqa: E402
 
 PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
 APP = str(PROJECT_DIR / "streamlit_app.py")
@@ -159,7 +159,7 @@ def main() -> int:
         from tests.builder import built_world
 
         started = time.perf_counter()
-        today = datetime.combine(date.today(), datetime.min.time()).replace(hour=9)
+        today = datetime.combine(clock.today(), datetime.min.time()).replace(hour=9)
         context = built_world(5, args.size, Path(tempfile.mkdtemp(prefix="bench-app-")), prefix="bench_app",
                               now=today)
     with context as built:

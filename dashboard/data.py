@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import streamlit as st
 from psycopg2 import errors
 
 from dashboard.metrics import Period, add_months, month_range
-from pipelines import warehouse
+from pipelines import clock, warehouse
 
 CACHE_SECONDS = 600
 TABLE_ROWS = 100  # rows a table of sales or commissions shows on screen; its CSV download has them all
@@ -490,4 +490,4 @@ def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()

@@ -18,6 +18,7 @@ from dashboard import data
 from dashboard import formatting as fmt
 from dashboard.data import DataUnavailable, Filters
 from dashboard.metrics import CUSTOM, PRESETS, Period, add_months, change, month_start, preset_period
+from pipelines import clock
 
 FILTERS_KEY = "filtros"
 EMPTY_MESSAGE = ("Nenhum dado para o período e os filtros escolhidos. Ajuste o período, os "
@@ -37,7 +38,7 @@ CHART_LOCALE = {
 
 
 def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 # --------------------------------------------------------------------------- guard

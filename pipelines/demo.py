@@ -24,6 +24,8 @@ from pathlib import Path
 
 import requests
 
+from pipelines import clock
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEMO_EMAIL, DEMO_TOKEN = "demo@cvdw.local", "demo-token"
 WINDOW_SECONDS = 6
@@ -57,7 +59,7 @@ def main() -> int:
     parser.add_argument("--app-port", type=int, default=8501, help="dashboard port (a free one if taken)")
     parser.add_argument("--no-serve", action="store_true", help="stop after dbt build (tests, CI)")
     args = parser.parse_args()
-    now = datetime.now().replace(second=0, microsecond=0)
+    now = clock.naive_now().replace(second=0, microsecond=0)
     simulator = start_simulator(args.port, args.seed, args.size, now)
     env = os.environ | {
         "SOURCES__CVDW__BASE_URL": f"http://127.0.0.1:{args.port}/api/v1/cvdw",

@@ -14,6 +14,8 @@ import threading
 import time
 from datetime import datetime
 
+from pipelines import clock
+
 from .server import Simulator
 from .world import World
 
@@ -25,7 +27,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--size", type=int, default=2000, help="number of reservations")
     ap.add_argument("--now", type=datetime.fromisoformat, default=None,
-                    help="the world's present, YYYY-MM-DD[ HH:MM:SS] (default: 2026-11-01 10:00)")
+                    help="the world's present, YYYY-MM-DD[ HH:MM:SS] (default: the clock's now, "
+                         "pipelines/clock.py)")
     ap.add_argument("--window-seconds", type=float, default=60.0)
     ap.add_argument("--requests-per-window", type=int, default=20)
     ap.add_argument("--block-seconds", type=float, default=None)
@@ -39,7 +42,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     a = _args(argv)
     started = time.monotonic()
-    world = World(seed=a.seed, size=a.size, **({"now": a.now} if a.now else {}))
+    world = World(seed=a.seed, size=a.size, now=a.now or clock.naive_now().replace(microsecond=0))
     sim = Simulator(world, email=a.email, token=a.token,
                     requests_per_window=a.requests_per_window,
                     window_seconds=a.window_seconds, block_seconds=a.block_seconds,

@@ -16,6 +16,10 @@ import pytest
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The suite reads one pinned clock (pipelines/clock.py), so its result never depends on the day it
+# runs; tests that are about particular days pin others.
+PINNED_NOW = "2026-11-18T10:00:00"
+os.environ["CVDW_NOW"] = PINNED_NOW
 
 from pipelines import warehouse  # noqa: E402
 from simulator import Simulator, World  # noqa: E402

@@ -6,6 +6,7 @@ friendly message, SQL in a filter value stays data, the password gate and the re
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -19,13 +20,14 @@ from dashboard import formatting as fmt
 from dashboard import metrics as m
 from dashboard.metrics import Period
 from dashboard.ui import EMPTY_MESSAGE
-from pipelines import warehouse
+from pipelines import clock, warehouse
 from pipelines.ops import history
 
 from .builder import PROJECT_DIR, Built, admin, built_world
+from .test_dbt import expected_from
 
 PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
-TODAY = date.today()
+TODAY = clock.today()
 PERIOD = Period(m.add_months(m.month_start(TODAY), -11), TODAY)
 NOTHING = Period(date(2001, 1, 1), date(2001, 12, 31))
 
@@ -35,7 +37,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """One world as of today (so the period presets find data), built once for the module, with
     source freshness checked so the Dados page has it."""
     tmp = tmp_path_factory.mktemp("app")
-    with built_world(41, 400, tmp, prefix="test_app", now=datetime.combine(TODAY, datetime.min.time())
+    with built_world(43, 400, tmp, prefix="test_app", now=datetime.combine(TODAY, datetime.min.time())
                      .replace(hour=9)) as state, pytest.MonkeyPatch.context() as mp:
         assert state.dbt("source", "freshness").returncode == 0
         mp.setenv("DBT_TARGET_PATH", str(state.target_dir))
@@ -43,7 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
 
 def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (), imobs: tuple = (),
-        password_hash: str | None = None) -> AppTest:
+        password_hash: str | None = None, preset: str | None = None) -> AppTest:
     """Run the router (then switch to ``page``) with these filters, from a cold cache."""
     data.refresh()
     at = AppTest.from_file(str(PROJECT_DIR / "streamlit_app.py"), default_timeout=120)
@@ -52,6 +54,8 @@ def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (
     if period is not None:
         at.session_state["periodo"] = "Personalizado"
         at.session_state["datas"] = (period.start, period.end)
+    elif preset:
+        at.session_state["periodo"] = preset
     at.session_state["empreendimentos"] = list(emps)
     at.session_state["imobiliarias"] = list(imobs)
     at.run()
@@ -140,9 +144,9 @@ def test_overview_kpis_equal_the_marts(built: Built):
 
 def test_vendas_page(built: Built):
     at = app("vendas")
-    month = PERIOD.last_month
-    this, last_year = (expected_sales(built, Period(mo, m.month_end(mo)))
-                       for mo in (month, m.same_month_last_year(month)))
+    # The period's last month so far, against the same days a year before.
+    month = Period(PERIOD.last_month, PERIOD.end)
+    this, last_year = (expected_sales(built, p) for p in (month, same_days_a_year_before(month)))
     got = cards(at)
     assert got["Vendas brutas no mês"] == fmt.integer(this["vendas_brutas"])
     assert got["VGV líquido no mês"] == fmt.brl_compact(this["vgv_liquido"])
@@ -326,6 +330,90 @@ def test_sql_in_a_filter_value_stays_data(built: Built):
     assert summary["vendas_brutas"] == 0
     assert built.query("select count(*) from marts.vendas")[0][0] > 0
     assert built.query("select to_regclass('marts.vendas') is not null")[0][0]
+
+
+# --------------------------------------------------------------------------- one clock, any day
+def day_of(d: date, year: int, month: int) -> date:
+    """Day ``d.day`` of that month; a month's last day stays the last day (31/01 → 28/02)."""
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, last if d.day == calendar.monthrange(d.year, d.month)[1] else min(d.day, last))
+
+
+def comparisons(today: date) -> tuple[Period, Period, Period]:
+    """This month so far, the same days of the month before, the same days a year before."""
+    start = today.replace(day=1)
+    before = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    return (Period(start, today), Period(before, day_of(today, before.year, before.month)),
+            Period(start.replace(year=today.year - 1), day_of(today, today.year - 1, today.month)))
+
+
+def same_days_a_year_before(p: Period) -> Period:
+    return comparisons(p.end)[2]
+
+
+# Written out by hand for the days that broke or could break: the 1st compares one day with one day,
+# a month's last day compares whole months, 1 January looks back into December, 29 February into a
+# February of 28 days; each is a day on which the test world sold. The real day the suite runs is
+# checked too, by the rule above.
+PINNED_DAYS = {
+    date(2025, 12, 1): (Period(date(2025, 12, 1), date(2025, 12, 1)),
+                        Period(date(2025, 11, 1), date(2025, 11, 1)),
+                        Period(date(2024, 12, 1), date(2024, 12, 1))),
+    date(2026, 10, 31): (Period(date(2026, 10, 1), date(2026, 10, 31)),
+                         Period(date(2026, 9, 1), date(2026, 9, 30)),
+                         Period(date(2025, 10, 1), date(2025, 10, 31))),
+    date(2025, 1, 1): (Period(date(2025, 1, 1), date(2025, 1, 1)),
+                       Period(date(2024, 12, 1), date(2024, 12, 1)),
+                       Period(date(2024, 1, 1), date(2024, 1, 1))),
+    date(2024, 2, 29): (Period(date(2024, 2, 1), date(2024, 2, 29)),
+                        Period(date(2024, 1, 1), date(2024, 1, 31)),
+                        Period(date(2023, 2, 1), date(2023, 2, 28))),
+}
+
+
+def world_sales(b: Built, period: Period) -> tuple[int, int]:
+    """Sales and distratos in the period, counted in Python from the simulator's own rows."""
+    sales = expected_from(b.world, b.as_of).sales.values()
+    gross = sum(period.start <= s["data_venda"] <= period.end for s in sales)
+    cancelled = sum(s["data_distrato"] is not None and period.start <= s["data_distrato"] <= period.end
+                    for s in sales)
+    return gross, cancelled
+
+
+def delta(now: int, before: int) -> str:
+    return fmt.signed_percent(None if before == 0 else (now - before) / before) or ""
+
+
+@pytest.mark.parametrize("today", [*PINNED_DAYS, "the real today"])
+def test_this_month_compares_the_right_days_on_any_day(built: Built, monkeypatch: pytest.MonkeyPatch,
+                                                      today: date | str):
+    """With the clock pinned to a day, "Este mês" is that month so far; Visão geral compares it
+    with the same days of the month before, Vendas with the same days a year before."""
+    fixed = today in PINNED_DAYS
+    if fixed:
+        monkeypatch.setenv("CVDW_NOW", f"{today.isoformat()}T12:00:00")
+        this, before, last_year = PINNED_DAYS[today]
+    else:
+        monkeypatch.delenv("CVDW_NOW")
+        today = clock.today()
+        this, before, last_year = comparisons(today)
+    assert comparisons(today) == (this, before, last_year)  # the rule agrees with the hand-written days
+    (gross, cancelled), (gross_before, _), (gross_ly, _) = (world_sales(built, p)
+                                                            for p in (this, before, last_year))
+    overview, sales = (app(page, period=None, preset="Este mês") for page in ("visao_geral", "vendas"))
+    assert fmt.period(this.start, this.end) in [c.value for c in overview.sidebar.caption]
+    compared = f"comparado com {fmt.period(before.start, before.end)}"
+    assert compared in " ".join(c.value for c in overview.caption)
+    if not (gross or cancelled):
+        assert not fixed, f"the test world sold nothing on {today}: pin a day on which it did"
+        assert EMPTY_MESSAGE in infos(overview) and EMPTY_MESSAGE in infos(sales)  # past the world's end
+        return
+    assert cards(overview)["Vendas brutas"] == fmt.integer(gross)
+    assert cards(overview)["Vendas líquidas"] == fmt.integer(gross - cancelled)
+    assert {c.label: c.delta for c in overview.metric}["Vendas brutas"] == delta(gross, gross_before)
+    month = {c.label: c for c in sales.metric}["Vendas brutas no mês"]
+    assert (month.value, month.delta) == (fmt.integer(gross), delta(gross, gross_ly))
+    assert f"De {fmt.period(last_year.start, last_year.end)}: {fmt.integer(gross_ly)}." == month.help
 
 
 # --------------------------------------------------------------------------- access

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from websockets.sync.client import connect
 
 from dashboard import formatting as fmt
 from dashboard import metrics as m
+from pipelines import clock
 
 from .builder import PROJECT_DIR, Built, built_world
 
@@ -120,7 +121,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Built, st
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: apt-get install chromium (.ci/run does it)")
     tmp = tmp_path_factory.mktemp("browser")
-    today = datetime.combine(date.today(), datetime.min.time()).replace(hour=9)
+    today = datetime.combine(clock.today(), datetime.min.time()).replace(hour=9)
     with built_world(43, 300, tmp, prefix="test_browser", now=today) as built:
         assert built.dbt("source", "freshness").returncode == 0
         port = free_port()
@@ -156,7 +157,7 @@ def browser() -> Iterator[Browser]:
 
 
 def twelve_months() -> m.Period:
-    return m.preset_period("Últimos 12 meses", date.today())
+    return m.preset_period("Últimos 12 meses", clock.today())
 
 
 def count_sales(b: Built, period: m.Period) -> str:
@@ -168,7 +169,7 @@ def count_sales(b: Built, period: m.Period) -> str:
 EXPECTED: dict[str, Callable[[Built], tuple[str, str]]] = {
     "": lambda b: ("Vendas brutas", count_sales(b, twelve_months())),
     "vendas": lambda b: ("Vendas brutas no mês", count_sales(
-        b, m.Period(m.month_start(date.today()), m.month_end(date.today())))),
+        b, m.Period(m.month_start(clock.today()), m.month_end(clock.today())))),
     "vso": lambda b: ("Lançamentos no período", fmt.integer(b.query(
         "select sum(lancamentos) from marts.vso where mes between %s and %s",
         (twelve_months().first_month, twelve_months().last_month))[0][0])),

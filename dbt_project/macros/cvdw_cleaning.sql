@@ -59,12 +59,3 @@
 {% macro cvdw_newest_first() -%}
     atualizado_em desc nulls last, _dlt_load_id desc
 {%- endmacro %}
-
-{#- The month VSO runs up to: var('as_of') when given (tests pass the simulator's now), else today. -#}
-{% macro as_of_date() -%}
-    {%- if var('as_of', none) -%}
-        '{{ var("as_of") }}'::date
-    {%- else -%}
-        current_date
-    {%- endif -%}
-{%- endmacro %}

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from psycopg2.extensions import connection as Connection
 
+from pipelines import clock
+
 DDL = """
 create schema if not exists ops;
 create table if not exists ops.runs (
@@ -60,29 +62,29 @@ def ensure_table(conn: Connection) -> None:
 def close_dead_runs(conn: Connection) -> int:
     """Mark runs left 'running' by a dead process as failed. Call only while holding the lock."""
     with conn.cursor() as cur:
-        cur.execute("update ops.runs set status = 'failed', finished_at = now(), error = %s "
-                    "where status = 'running'", (DIED,))
+        cur.execute("update ops.runs set status = 'failed', finished_at = %s, error = %s "
+                    "where status = 'running'", (clock.now(), DIED))
         return cur.rowcount
 
 
 def start(conn: Connection, record: RunRecord) -> None:
     with conn.cursor() as cur:
-        cur.execute("insert into ops.runs (started_at, status) values (now(), 'running') "
-                    "returning run_id")
+        cur.execute("insert into ops.runs (started_at, status) values (%s, 'running') "
+                    "returning run_id", (clock.now(),))
         record.run_id = cur.fetchone()[0]
 
 
 def finish(conn: Connection, record: RunRecord) -> None:
     with conn.cursor() as cur:
         cur.execute(
-            """update ops.runs set finished_at = now(), status = %s, exit_code = %s,
+            """update ops.runs set finished_at = %s, status = %s, exit_code = %s,
                    failed_stage = %s, rows_loaded = %s, requests = %s,
                    rate_limit_wait_seconds = %s, tests_passed = %s, tests_warned = %s,
                    tests_failed = %s, error = %s
                where run_id = %s""",
-            (record.status, record.exit_code, record.failed_stage, json.dumps(record.rows_loaded),
-             record.requests, record.rate_limit_wait_seconds, record.tests_passed,
-             record.tests_warned, record.tests_failed, record.error, record.run_id),
+            (clock.now(), record.status, record.exit_code, record.failed_stage,
+             json.dumps(record.rows_loaded), record.requests, record.rate_limit_wait_seconds,
+             record.tests_passed, record.tests_warned, record.tests_failed, record.error, record.run_id),
         )
 
 

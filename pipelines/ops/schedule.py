@@ -24,6 +24,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from pipelines import clock
+
 logger = logging.getLogger("cvdw.ops")
 DAY_MINUTES = 24 * 60
 
@@ -125,9 +127,7 @@ def serve(trigger: BaseTrigger, zone: ZoneInfo, run_args: list[str]) -> None:
     job = scheduler.add_job(run_once, trigger, args=[run_args], id="cvdw-run", max_instances=1,
                             coalesce=True, misfire_grace_time=15 * 60)
     # The job's next time is only known once the scheduler starts; compute it here for the log.
-    from datetime import datetime
-
-    upcoming = trigger.get_next_fire_time(None, datetime.now(zone))
+    upcoming = trigger.get_next_fire_time(None, clock.now().astimezone(zone))
     logger.info("schedule: next run at %s", upcoming.isoformat() if upcoming else "never",
                 extra={"job": job.id})
     signal.signal(signal.SIGTERM, stop_children)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
-from pipelines import warehouse
+from pipelines import clock, warehouse
 from pipelines.ops import history, lock
 
 
@@ -28,7 +28,7 @@ def raw_freshness(conn: Connection, schema: str = "raw") -> list[tuple[str, date
 
 
 def report(conn: Connection, limit: int = 10, now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     pid = lock.holder_pid(conn)
     running = history.running_since(conn)
     lines = [f"Warehouse: {warehouse.describe()}",
