@@ -42,6 +42,7 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     CVDWClient,
     CVDWError,
     CVDWUnavailable,
+    CVDWUnreachable,
     FatalCVDWError,
     Settings,
 )
@@ -257,6 +258,8 @@ def load(argv: list[str]) -> LoadResult:
             return LoadResult(EXIT_OK)
         progress, stats = run(options, settings)
     except ConfigurationError as error:
+        return _failed(EXIT_CONFIG, "config", str(error))
+    except CVDWUnreachable as error:  # nothing answers at the address: a configuration error
         return _failed(EXIT_CONFIG, "config", str(error))
     except FatalCVDWError as error:  # refused credentials or a wrong address
         return _failed(EXIT_FAILED, "config", str(error))

@@ -12,6 +12,10 @@ and going over blocks the account for about a minute.
 * Retries (tenacity): timeouts, dropped or cut-off bodies, 5xx and 422 back off exponentially;
   a 429 waits out the block (``Retry-After`` when sent, else one window). After
   ``max_retry_seconds`` the client gives up with one line.
+* A wrong address answers fast: until CVDW has answered once in this run, a host that does not
+  resolve or refuses the connection gets only a short grace (a DNS hiccup) and then raises
+  ``CVDWUnreachable`` naming the host. Once CVDW has answered, every failure is an outage and
+  is retried for ``max_retry_seconds``.
 * Errors that retrying cannot fix (400, 401, 403, 404, 405) raise ``CVDWError`` at once with a
   line that says what to check. The token only ever travels in a request header: it is never
   part of a URL, a log line or an exception message.
@@ -20,11 +24,14 @@ and going over blocks the account for about a minute.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from tenacity import (
@@ -35,11 +42,16 @@ from tenacity import (
     stop_after_delay,
     wait_exponential,
 )
+from urllib3.exceptions import NameResolutionError
 
 logger = logging.getLogger("cvdw")
 
 DATE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_PAGE_SIZE = 500
+# The grace for a host that never answered: enough for a DNS hiccup, short enough that a typo
+# in the address is reported within the minute (4 attempts with the default backoff take 14 s).
+UNREACHABLE_ATTEMPTS = 4
+UNREACHABLE_GRACE_SECONDS = 20.0
 
 
 class CVDWError(RuntimeError):
@@ -50,14 +62,21 @@ class FatalCVDWError(CVDWError):
     """A failure that no other path can avoid either (credentials, address): stop the run."""
 
 
+class CVDWUnreachable(FatalCVDWError):
+    """The host never answered in this run: its name does not resolve or it refuses connections."""
+
+
 class CVDWUnavailable(CVDWError):
     """CVDW kept failing (5xx, timeouts) for ``max_retry_seconds``: it is down, not wrong."""
 
 
 class RetryableError(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None,
+                 unreachable: bool = False) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        # The address looks wrong (no such host, connection refused) and CVDW never answered.
+        self.unreachable = unreachable
 
 
 @dataclass
@@ -135,6 +154,9 @@ class CVDWClient:
         self._session.headers.update(
             {"email": self.settings.email, "token": self.settings.token, "Accept": "application/json"}
         )
+        # Whether any HTTP response (any status) came back in this run: from then on the
+        # address is known to be right, and a connection failure is an outage.
+        self._answered = False
 
     def close(self) -> None:
         self._session.close()
@@ -174,7 +196,7 @@ class CVDWClient:
         retrying = Retrying(
             retry=retry_if_exception_type(RetryableError),
             wait=self._wait,
-            stop=stop_after_delay(self.settings.max_retry_seconds),
+            stop=stop_after_delay(self.settings.max_retry_seconds) | self._stop_reaching,
             before_sleep=self._log_retry,
             reraise=False,
         )
@@ -182,13 +204,28 @@ class CVDWClient:
             for attempt in retrying:
                 with attempt:
                     return self._request(path, params)
-        except RetryError as error:  # still failing at the deadline
-            last = error.last_attempt.exception()
-            raise CVDWUnavailable(
-                f"CVDW kept failing on '{path}' for {self.settings.max_retry_seconds:.0f} s "
-                f"(last: {last}); the service may be down, try again later"
-            ) from None
+        except RetryError as error:  # still failing at the deadline, or after the grace
+            raise self._gave_up(path, error.last_attempt.exception()) from None
         raise AssertionError("unreachable")
+
+    def _gave_up(self, path: str, last: BaseException | None) -> CVDWError:
+        if isinstance(last, RetryableError) and last.unreachable:
+            return CVDWUnreachable(
+                f"cannot reach CVDW at {self.host()}: {last}; check [sources.cvdw] subdomain "
+                "or base_url"
+            )
+        return CVDWUnavailable(
+            f"CVDW kept failing on '{path}' for {self.settings.max_retry_seconds:.0f} s "
+            f"(last: {last}); the service may be down, try again later"
+        )
+
+    def host(self) -> str:
+        """The host of ``base_url``, for messages (never userinfo, which could hold a secret)."""
+        return urlsplit(self.settings.base_url).hostname or self.settings.base_url
+
+    def port(self) -> int:
+        parts = urlsplit(self.settings.base_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
 
     def _request(self, path: str, params: dict[str, Any]) -> Page:
         self.stats.rate_limit_wait_seconds += self._window.wait()
@@ -197,11 +234,12 @@ class CVDWClient:
         try:
             response = self._session.get(self.url(path), params=params,
                                          timeout=self.settings.timeout_seconds)
+            self._answered = True
             body = response.content  # reads the whole body: a cut-off one raises here
-        except requests.Timeout:
+        except requests.Timeout:  # a slow server is not a wrong address: never unreachable
             raise RetryableError("timeout") from None
         except requests.RequestException as error:
-            raise RetryableError(f"connection failed: {type(error).__name__}") from None
+            raise self._connection_failed(error) from None
         finally:
             self._window.answered()
             self.stats.http_seconds += time.monotonic() - started
@@ -242,6 +280,20 @@ class CVDWClient:
             )
         raise CVDWError(f"CVDW answered HTTP {status} on '{path}': {message}")
 
+    def _connection_failed(self, error: requests.RequestException) -> RetryableError:
+        why = _wrong_address(error, self.port()) if not self._answered else None
+        if why:
+            return RetryableError(why, unreachable=True)
+        return RetryableError(f"connection failed: {type(error).__name__}")
+
+    def _stop_reaching(self, state: RetryCallState) -> bool:
+        """Stop early on a host that never answered; ``max_retry_seconds`` is for outages."""
+        error = state.outcome.exception() if state.outcome else None
+        if not (isinstance(error, RetryableError) and error.unreachable):
+            return False
+        elapsed = (state.seconds_since_start or 0.0) + state.upcoming_sleep
+        return state.attempt_number >= UNREACHABLE_ATTEMPTS or elapsed > UNREACHABLE_GRACE_SECONDS
+
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RetryableError) and error.retry_after is not None:
@@ -257,6 +309,37 @@ class CVDWClient:
         if isinstance(error, RetryableError) and error.retry_after is not None:
             self.stats.rate_limit_wait_seconds += wait
         logger.warning("CVDW: %s; retrying in %.1f s", error, wait)
+
+
+def _wrong_address(error: requests.RequestException, port: int) -> str | None:
+    """What says the address is wrong (no such host, nothing listening), or None.
+
+    Read from the exception chain, not the message text: requests wraps urllib3's
+    ``MaxRetryError``, whose ``reason`` wraps the socket error.
+    """
+    if not isinstance(error, requests.ConnectionError) or isinstance(
+            error, requests.exceptions.ProxyError):  # a proxy's failure says nothing of CVDW
+        return None
+    for cause in _causes(error):
+        if isinstance(cause, (socket.gaierror, NameResolutionError)):
+            return "the host name does not resolve"
+        if isinstance(cause, ConnectionRefusedError):
+            return f"the host refused the connection on port {port}"
+    return None
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception it wraps (in ``args``, ``reason``, cause or context)."""
+    pending, seen = [error], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = (*current.args, getattr(current, "reason", None), current.__cause__,
+                   current.__context__)
+        pending.extend(e for e in wrapped if isinstance(e, BaseException))
 
 
 def _parse(moment: str) -> datetime:
