@@ -13,12 +13,14 @@ Command line::
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -97,6 +99,14 @@ def ensure_running() -> None:
         EmbeddedPostgres().start()
 
 
+class ServerState(NamedTuple):
+    """``kind``: ours on our port, another server on it, ours on another port, or nothing."""
+
+    kind: Literal["running", "taken", "elsewhere", "stopped"]
+    pid: int | None = None  # of our server, when it runs
+    port: int | None = None  # the port our server runs on
+
+
 class EmbeddedPostgres:
     """The embedded PostgreSQL server: init once, start in about 0.1 s, keep running."""
 
@@ -134,28 +144,73 @@ class EmbeddedPostgres:
         if result.returncode != 0:
             raise WarehouseError(f"initdb failed in {self.data_dir}: {result.stderr.strip()[-300:]}")
 
+    def _own_server(self) -> tuple[int, int] | None:
+        """(pid, port) of the live server of our data folder, from its ``postmaster.pid``.
+
+        Ownership is decided from our folder, never from the port: whatever answers on the port
+        may be another checkout's server. The file's lines are pid, data folder, start time,
+        port, socket folder, listen address, shared-memory key, status.
+        """
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            pid, folder, port = int(lines[0]), lines[1], int(lines[3])
+        except (OSError, ValueError, IndexError):
+            return None  # no server, or one still writing the file
+        if os.path.realpath(folder) != os.path.realpath(self.data_dir):
+            return None  # a copied folder: its file names the server of the original
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None  # stale file of a server that died; pg_ctl start replaces it
+        except PermissionError:
+            pass  # alive, and run by another user (embedded_postgres when we are not root)
+        return pid, port
+
+    def state(self) -> ServerState:
+        """What is listening on our port: our server, another program, or nothing."""
+        own = self._own_server()
+        if own and own[1] == self.port:
+            return ServerState("running", *own)
+        # pg_ctl says nothing about a program that is not Postgres; a TCP connect sees it all.
+        try:
+            socket.create_connection((EMBEDDED_HOST, self.port), timeout=2).close()
+            return ServerState("taken", *own) if own else ServerState("taken")
+        except OSError:
+            return ServerState("elsewhere", *own) if own else ServerState("stopped")
+
     def is_running(self) -> bool:
-        result = subprocess.run(
-            [str(self._bin / "pg_isready"), "-h", EMBEDDED_HOST, "-p", str(self.port)],
-            capture_output=True,
+        return self.state().kind == "running"
+
+    def _taken_message(self) -> str:
+        return (
+            f"port {self.port} on {EMBEDDED_HOST} is held by another server, not this checkout's "
+            f"embedded PostgreSQL (data in {self.data_dir}); set CVDW_EMBEDDED_PGPORT to a free "
+            "port (and use the same value for every command of this checkout)"
         )
-        return result.returncode == 0
 
     def start(self) -> None:
-        if self.is_running():
-            self._ensure_database()
-            return
-        self._init_cluster()
-        log_file = self.data_dir / "server.log"
-        options = f"-h {EMBEDDED_HOST} -p {self.port} -k {self.data_dir}"
-        result = self._run_as_owner(
-            [str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log_file),
-             "-o", options, "-w", "-t", "60", "start"]
-        )
-        if result.returncode != 0 and not self.is_running():
+        state = self.state()
+        if state.kind == "taken":
+            # Never connect to it: the loader would put this checkout's data into its databases.
+            raise WarehouseError(self._taken_message())
+        if state.kind == "elsewhere":
             raise WarehouseError(
-                f"embedded PostgreSQL did not start on port {self.port}: see {log_file}"
+                f"this checkout's embedded PostgreSQL (data in {self.data_dir}) runs on port "
+                f"{state.port}, not {self.port}: set CVDW_EMBEDDED_PGPORT={state.port}, or stop "
+                "it with `python -m pipelines.warehouse stop`"
             )
+        if state.kind == "stopped":
+            self._init_cluster()
+            log_file = self.data_dir / "server.log"
+            options = f"-h {EMBEDDED_HOST} -p {self.port} -k {self.data_dir}"
+            result = self._run_as_owner(
+                [str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log_file),
+                 "-o", options, "-w", "-t", "60", "start"]
+            )
+            if result.returncode != 0 and not self.is_running():
+                raise WarehouseError(
+                    f"embedded PostgreSQL did not start on port {self.port}: see {log_file}"
+                )
         self._ensure_database()
 
     def _ensure_database(self) -> None:
@@ -173,14 +228,25 @@ class EmbeddedPostgres:
         conn.close()
 
     def stop(self) -> None:
-        if not (self.data_dir / "PG_VERSION").exists() or not self.is_running():
+        """Stop our server (on whatever port it runs); a server of another folder is left alone."""
+        if self._own_server() is None:
             return
+        # pg_ctl -D acts on the server of our folder only, whoever holds the port.
         self._run_as_owner([str(self._bin / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
                             "-w", "stop"])
 
-    def status(self) -> str:
-        state = "running" if self.is_running() else "stopped"
-        return f"embedded PostgreSQL {state} at {EMBEDDED_HOST}:{self.port}, data in {self.data_dir}"
+    def status(self, state: ServerState | None = None) -> str:
+        state = state or self.state()
+        where = f"{EMBEDDED_HOST}:{self.port}"
+        if state.kind == "running":
+            return (f"embedded PostgreSQL running at {where} (pid {state.pid}), "
+                    f"data in {self.data_dir}")
+        if state.kind == "taken":
+            return self._taken_message()
+        if state.kind == "elsewhere":
+            return (f"embedded PostgreSQL stopped at {where}; this checkout's server runs on port "
+                    f"{state.port} (pid {state.pid}), data in {self.data_dir}")
+        return f"embedded PostgreSQL stopped (nothing on {where}), data in {self.data_dir}"
 
 
 def _embedded_postgres() -> SimpleNamespace:
@@ -228,11 +294,16 @@ def main(argv: list[str]) -> int:
     if command == "start":
         ensure_running()
         print(describe())
-    elif command == "stop":
-        server.stop()
-        print(server.status())
-    elif command == "status":
-        print(server.status() if is_embedded() else describe())
+    elif command == "status" and not is_embedded():
+        print(describe())
+    elif command in ("stop", "status"):
+        if command == "stop":
+            server.stop()
+        state = server.state()
+        if state.kind == "taken":
+            # One line and exit 1, as every other command of this checkout would refuse.
+            raise WarehouseError(server.status(state))
+        print(server.status(state))
     elif command == "env":
         ensure_running()
         for key, value in environment().items():
