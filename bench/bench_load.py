@@ -85,6 +85,7 @@ def run_loader(sim: Simulator, database: str, rpm: int, window: float, *args: st
         "SOURCES__CVDW__BASE_URL": sim.base_url,
         "SOURCES__CVDW__EMAIL": EMAIL,
         "SOURCES__CVDW__TOKEN": TOKEN,
+        "SOURCES__CVDW__PERSONAL_DATA_KEY": "bench-personal-data-key",
         "SOURCES__CVDW__REQUESTS_PER_MINUTE": str(rpm),
         "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": str(window),
     }

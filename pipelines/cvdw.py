@@ -36,6 +36,7 @@ from pipelines.cvdw_source import (  # noqa: E402
     Prefetcher,
     configure_schema,
     cvdw_source,
+    duration,
 )
 from pipelines.cvdw_source.client import (  # noqa: E402
     ClientStats,
@@ -47,6 +48,7 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     Settings,
 )
 from pipelines.cvdw_source.endpoints import Endpoint, select  # noqa: E402
+from pipelines.cvdw_source.personal import Privacy  # noqa: E402
 from pipelines.ops import logs  # noqa: E402
 
 logger = logging.getLogger("cvdw")
@@ -109,6 +111,16 @@ def read_settings() -> Settings:
     return settings
 
 
+def read_privacy() -> Privacy:
+    """``personal_data`` (hash, drop or keep) and its ``personal_data_key`` under ``[sources.cvdw]``."""
+    mode = str(dlt.config.get("sources.cvdw.personal_data") or "hash").strip().lower()
+    key = dlt.secrets.get("sources.cvdw.personal_data_key")
+    try:
+        return Privacy(mode, str(key) if key else None)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+
+
 def make_pipeline() -> dlt.Pipeline:
     """The pipeline, with local working files kept apart for each warehouse.
 
@@ -126,7 +138,8 @@ def make_pipeline() -> dlt.Pipeline:
     )
 
 
-def run(options: Options, settings: Settings) -> tuple[dict[str, PathProgress], ClientStats]:
+def run(options: Options, settings: Settings,
+        privacy: Privacy) -> tuple[dict[str, PathProgress], ClientStats]:
     """Load the asked paths, ``pages_per_load`` pages per committed load, until all are done.
 
     Pages are fetched in a thread while dlt loads the batch before (see ``Prefetcher``).
@@ -144,7 +157,7 @@ def run(options: Options, settings: Settings) -> tuple[dict[str, PathProgress], 
                         ahead=options.pages_per_load) as prefetcher:
             while (batch := prefetcher.batch(options.pages_per_load)) or refresh:
                 # A full refresh names every asked path in its first load, so all are dropped.
-                source = cvdw_source(batch, options.endpoints if refresh else None)
+                source = cvdw_source(batch, options.endpoints if refresh else None, privacy)
                 configure_schema(source.schema)
                 pipeline.run(source, loader_file_format="csv", refresh=refresh)
                 refresh = None
@@ -163,6 +176,7 @@ def dry_run(options: Options, settings: Settings) -> None:
     """Show what each path would request, and how many rows wait there, without loading."""
     resources = committed_states(make_pipeline())
     client = CVDWClient(settings)
+    waiting = 0
     for endpoint in options.endpoints:
         cursor = None if options.full_refresh else resources.get(endpoint.table, {}).get("cursor")
         cursor = options.start_date or cursor
@@ -170,8 +184,12 @@ def dry_run(options: Options, settings: Settings) -> None:
         query = "&".join(f"{k}={v}" for k, v in params.items())
         page = client.get_page(endpoint.path, 1, since=cursor, page_size=1)
         pages = -(-page.total_rows // settings.page_size)
+        waiting += page.total_rows
         print(f"{endpoint.path}: GET {client.url(endpoint.path)}?{query} -> "
               f"{page.total_rows:,} rows from {cursor or 'the beginning'}, about {pages} pages")
+    pace = settings.rows_per_second
+    print(f"all paths: {waiting:,} rows waiting, about {duration(waiting / pace)} at the API's "
+          f"pace ({pace * 60:,.0f} rows/min)")
 
 
 def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: float) -> str:
@@ -250,13 +268,13 @@ def load(argv: list[str]) -> LoadResult:
     started = time.monotonic()
     try:
         options = parse_args(argv)
-        settings = read_settings()
+        settings, privacy = read_settings(), read_privacy()
         warehouse.ensure_running()
         warehouse.wait_until_reachable()
         if options.dry_run:
             dry_run(options, settings)
             return LoadResult(EXIT_OK)
-        progress, stats = run(options, settings)
+        progress, stats = run(options, settings, privacy)
     except ConfigurationError as error:
         return _failed(EXIT_CONFIG, "config", str(error))
     except CVDWUnreachable as error:  # nothing answers at the address: a configuration error

@@ -65,6 +65,8 @@ def main() -> int:
         "SOURCES__CVDW__BASE_URL": f"http://127.0.0.1:{args.port}/api/v1/cvdw",
         "SOURCES__CVDW__EMAIL": DEMO_EMAIL,
         "SOURCES__CVDW__TOKEN": DEMO_TOKEN,
+        # The demo's clients are simulated; a real account keeps its own key in .dlt/secrets.toml.
+        "SOURCES__CVDW__PERSONAL_DATA_KEY": "demo-personal-data-key-not-secret",
         "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS),
     }
     try:

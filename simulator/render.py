@@ -43,6 +43,25 @@ def _client(idc: int) -> dict:
             "estado_civil": pick(P.ESTADO_CIVIL, idc, 11)}
 
 
+def _phone(n: int, salt: int) -> str:
+    return f"(11) 9{h(n, salt) % 9000 + 1000:04d}-{h(n, salt + 1) % 10000:04d}"
+
+
+def _cpf(n: int, salt: int) -> str:
+    return f"{h(n, salt) % 1000:03d}.{h(n, salt + 1) % 1000:03d}.{h(n, salt + 2) % 1000:03d}-{n % 97:02d}"
+
+
+def _lead_person(idlead: int) -> dict:
+    """Personal fields of a lead (a prospect, not yet a client), derived from the lead id."""
+    x = h(idlead, 21)
+    return {"nome": f"{pick(P.FIRST, idlead, 22)} {pick(P.LAST, idlead, 23)} {pick(P.LAST, idlead, 24)}",
+            "email": "" if x % 19 == 0 else f"lead{idlead}@exemplo.com.br",
+            "telefone": _phone(idlead, 25),
+            "documento_cliente": None if x % 3 else _cpf(idlead, 26),
+            "cep_cliente": f"{h(idlead, 28) % 99999:05d}-{h(idlead, 29) % 1000:03d}",
+            "renda_familiar": None if x % 5 else money((h(idlead, 30) % 3000 + 200) * 1000)}
+
+
 def _place(u: Unit) -> dict:
     e = u.emp
     return {"idempreendimento": e.id, "empreendimento": e.nome, "regiao": e.regiao,
@@ -204,6 +223,7 @@ class Renderer:
             "valor_contrato": money(r.cents), "contrato_interno": f"CT-{r.id}",
             "area_privativa": u.area, "idcliente": r.idcliente,
         })
+        row.update({k: v for k, v in _client(r.idcliente).items() if k != "cidade"})
         row.update(_sales_team(r))
         row.update(_place(u))
         row.update({
@@ -285,6 +305,9 @@ class Renderer:
         row.update({
             "idrepasse": rep.id, "idreserva": r.id, "idunidade": r.unit.id,
             "idcliente": r.idcliente, "idcontrato": 60000 + r.id,
+            "cliente": _client(r.idcliente)["cliente"],
+            "documento_cliente": _client(r.idcliente)["documento_cliente"],
+            "cep_cliente": _client(r.idcliente)["cep_cliente"],
             "idempreendimento": r.unit.emp.id, "idsituacao": sit[1], "situacao": sit[0],
             "contrato": rep.contrato, "parcela": rep.parcela,
             "valor_previsto": money(r.fin + r.fgts + r.sub),
@@ -370,6 +393,11 @@ class Renderer:
             "unidade": u.nome if u else "",
             "idunidade": ", ".join(str(x.id) for x in a.units),
             "idcliente": 20000 + h(a.id, 1) % 5000, "assunto": assunto[0],
+            "cliente": _client(20000 + h(a.id, 1) % 5000)["cliente"],
+            "nome_cliente": _client(20000 + h(a.id, 1) % 5000)["cliente"],
+            "documento_cliente": _client(20000 + h(a.id, 1) % 5000)["documento_cliente"],
+            "email_cliente": _client(20000 + h(a.id, 1) % 5000)["email"],
+            "telefone_atendimento": _phone(a.id, 31),
             "subassunto": assunto[1], "idresponsavel": h(a.id, 2) % 40 + 1,
             "idcorretor": a.corr.id, "idimobiliaria": a.corr.imob.id,
             "quantidade_interacoes": a.n_inter, "origem": P.CANAIS[a.canal],
@@ -386,6 +414,10 @@ class Renderer:
             "data_cad": fmt_dt(c.t_cad) if c.t_cad is not None else ZERO,
             "email": f"corretor{c.id}@imob{c.imob.id}.com.br" if c.id % 9 else "",
             "telefone": f"(11) 9{h(c.id, 1) % 10000:04d}-{h(c.id, 2) % 10000:04d}",
+            "documento": _cpf(c.id, 33),
+            "rg": f"{h(c.id, 36) % 90 + 10}.{h(c.id, 37) % 1000:03d}.{h(c.id, 38) % 1000:03d}-{c.id % 10}",
+            "cep": f"{h(c.id, 39) % 99999:05d}-{h(c.id, 40) % 1000:03d}",
+            "data_nasc": f"{1960 + h(c.id, 41) % 40}-{h(c.id, 42) % 12 + 1:02d}-{h(c.id, 43) % 28 + 1:02d}",
         })
         return row
 
@@ -410,6 +442,7 @@ class Renderer:
             "midia_original": ld.midia, "conversao_original": ld.conversao,
             "reserva": ld.reserva,
         })
+        row.update(_lead_person(ld.id))
         return row
 
 

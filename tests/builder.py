@@ -22,7 +22,7 @@ from pipelines import warehouse
 from simulator import Simulator, World
 from simulator.world import from_ts
 
-from .conftest import EMAIL, PROJECT_DIR, TOKEN
+from .conftest import EMAIL, PERSONAL_DATA_KEY, PROJECT_DIR, TOKEN
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
@@ -87,7 +87,8 @@ def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
                 "PGDATABASE": name, "CVDW_PIPELINES_DIR": str(tmp / "dlt"), "DO_NOT_TRACK": "1",
                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
                 "SOURCES__CVDW__BASE_URL": sim.base_url, "SOURCES__CVDW__EMAIL": EMAIL,
-                "SOURCES__CVDW__TOKEN": TOKEN, "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
+                "SOURCES__CVDW__TOKEN": TOKEN, "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY,
+                "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
                 "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1", "SOURCES__CVDW__PAGE_SIZE": "500",
                 "SOURCES__CVDW__TIMEOUT_SECONDS": "5", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
                 "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",

@@ -26,6 +26,7 @@ from simulator import Simulator, World  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMAIL, TOKEN = "tests@cvdw.local", "s3cr3t-test-token-9f8e7d"
+PERSONAL_DATA_KEY = "tests-personal-data-key-5c1a"  # the keyed hash of personal fields
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -94,6 +95,7 @@ def cvdw_config(monkeypatch: pytest.MonkeyPatch, simulator: Simulator) -> dict[s
         "SOURCES__CVDW__BASE_URL": simulator.base_url,
         "SOURCES__CVDW__EMAIL": EMAIL,
         "SOURCES__CVDW__TOKEN": TOKEN,
+        "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY,
         "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
         "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1",
         "SOURCES__CVDW__PAGE_SIZE": "50",

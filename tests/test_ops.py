@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as TimeOfDay
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,7 +39,7 @@ from pipelines.ops.cli import main as ops_main
 from simulator import Simulator, World
 
 from .builder import admin
-from .conftest import EMAIL, PROJECT_DIR, TOKEN
+from .conftest import EMAIL, PERSONAL_DATA_KEY, PROJECT_DIR, TOKEN
 
 PG_SECRET = "pg-s3cr3t-password-7c1b"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -147,7 +147,8 @@ def runs() -> list[dict]:
 
 def simulator_env(sim: Simulator, page_size: int) -> dict[str, str]:
     return {"SOURCES__CVDW__BASE_URL": sim.base_url, "SOURCES__CVDW__EMAIL": EMAIL,
-            "SOURCES__CVDW__TOKEN": TOKEN, "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
+            "SOURCES__CVDW__TOKEN": TOKEN, "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY,
+            "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
             "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1",
             "SOURCES__CVDW__PAGE_SIZE": str(page_size), "SOURCES__CVDW__TIMEOUT_SECONDS": "5",
             "SOURCES__CVDW__BACKOFF_SECONDS": "0.05", "SOURCES__CVDW__MAX_RETRY_SECONDS": "30"}
@@ -212,7 +213,16 @@ def test_success_exits_0_records_the_run_and_sends_a_summary(chain: Chain):
     assert_no_secret(chain.first.out, chain.first.err, json.dumps(hook), mail.as_string())
 
 
-def test_status_shows_the_last_run_and_raw_freshness(chain: Chain):
+def pin_clock_after_the_load(monkeypatch: pytest.MonkeyPatch, days: float) -> None:
+    """Loads are stamped with the real time; pin the one clock ``days`` after reservas' newest."""
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("select max(_dlt_load_id)::double precision from raw.reservas")
+        loaded = datetime.fromtimestamp(cur.fetchone()[0], UTC)
+    monkeypatch.setenv("CVDW_NOW", (loaded + timedelta(days=days)).isoformat())
+
+
+def test_status_shows_the_last_run_and_raw_freshness(chain: Chain, monkeypatch: pytest.MonkeyPatch):
+    pin_clock_after_the_load(monkeypatch, days=0)
     result = ops("status")
     assert result.code == 0, result.err
     assert "Lock: free" in result.out
@@ -243,22 +253,17 @@ def test_a_failing_dbt_test_exits_4(chain: Chain, alerts_to: Receivers):
     assert "exit 4" in hook["text"] and "valor_contrato" in hook["text"]
 
 
-def test_stale_data_exits_5_naming_the_stale_table(chain: Chain, alerts_to: Receivers):
-    """Freshness is judged on dlt's load ids: make reservas' newest load ten days old."""
-    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
-        cur.execute("select max(_dlt_load_id) from raw.reservas")
-        load_id = cur.fetchone()[0]
-        aged = f"{float(load_id) - 10 * 86400:.6f}"
-        cur.execute("update raw.reservas set _dlt_load_id = %s", (aged,))
-    try:
-        result = ops("run", "--stages", "freshness")
-    finally:
-        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
-            cur.execute("update raw.reservas set _dlt_load_id = %s", (load_id,))
+def test_stale_data_exits_5_naming_the_stale_table(chain: Chain, alerts_to: Receivers,
+                                                   monkeypatch: pytest.MonkeyPatch):
+    """Freshness is judged on dlt's load ids against the one clock: ten days after the load,
+    reservas (error after 7 days) is stale and units (after 30) are not."""
+    pin_clock_after_the_load(monkeypatch, days=10)
+    result = ops("run", "--stages", "freshness")
     assert result.code == 5, result.err[-3000:]
     run = runs()[0]
     assert (run["status"], run["exit_code"], run["failed_stage"]) == ("failed", 5, "freshness")
-    assert run["error"] == "stale sources: cvdw.reservas (last loaded 10.0 days ago)"
+    assert run["error"].startswith("stale sources: ") and "cvdw.unidades" not in run["error"]
+    assert "cvdw.reservas (last loaded 10.0 days ago)" in run["error"]
     [mail] = alerts_to.emails
     assert "exit 5" in mail["Subject"] and "cvdw.reservas" in mail.get_content()
 

@@ -26,9 +26,11 @@ nothing new makes exactly one request per path. Zero dates (``0000-00-00 00:00:0
 first and are never used as a cursor (CVDW answers 400 to them); only a first load can meet
 them, and a page made only of them is passed by page number.
 
-Pace: the rate limit, not our processing, must set the speed. A ``Prefetcher`` thread walks
-the paths one after the other into a bounded queue while dlt normalizes and loads the batch
-before, so the waits of the limit hide the loading.
+Pace: the rate limit, not our processing, must set the speed. A ``Prefetcher`` thread first
+asks page 1 of every asked path, so the rows waiting everywhere, and when the load should end
+at the API's pace, are known from the start; it keeps those pages, so this costs no request.
+It then walks the paths one after the other from their kept pages into a bounded queue while
+dlt normalizes and loads the batch before, so the waits of the limit hide the loading.
 
 Durability: every fetched page carries a copy of its path's state (cursor and ``seen``) as it
 stands after that page. When the loader replays the page into dlt, that copy becomes the
@@ -46,15 +48,20 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import dlt
 from dlt.sources import DltResource
 
+from pipelines import clock
+
 from .client import CVDWClient, CVDWError, CVDWUnavailable, FatalCVDWError, Page
 from .endpoints import DECIMAL_COLUMNS, ENDPOINTS, Endpoint
+from .personal import Privacy
 
 logger = logging.getLogger("cvdw")
 
@@ -67,20 +74,67 @@ class PathProgress:
 
     path: str
     requests: int = 0  # tie groups and re-reads at the cursor make more requests than pages
-    total_rows: int | None = None  # rows waiting when the path was first asked
-    total_pages: int | None = None  # their pages, then
+    # Rows waiting when the path was first asked: CVDW's count from the cursor, less the rows
+    # on that first page that an earlier run already received (tied at the cursor).
+    total_rows: int | None = None
     rows: int = 0
     complete: bool = False
     error: str | None = None
     unavailable: bool = False  # failed because CVDW was down, not because of this path
     started: float = field(default_factory=time.monotonic)
 
-    def line(self, rate_limit_wait: float) -> str:
-        total = f" of {self.total_rows:,}" if self.total_rows is not None else ""
-        pages = f" for {self.total_pages} pages" if self.total_pages is not None else ""
-        return (f"{self.path}: {self.rows:,}{total} rows, {self.requests} requests{pages}, "
+    @property
+    def left(self) -> int | None:
+        """Rows this run still expects to read here (None before the path was asked).
+
+        Rows can arrive or be edited while we read, so more than the total can be emitted:
+        never below 0. A complete or failed path has nothing left to read in this run.
+        """
+        if self.total_rows is None:
+            return None
+        if self.complete or self.error:
+            return 0
+        return max(0, self.total_rows - self.rows)
+
+    def line(self, rate_limit_wait: float, rows_per_second: float) -> str:
+        left = self.left
+        done = f"{self.rows:,} rows" if left is None else (
+            f"{self.rows:,} of {self.total_rows:,} rows ({left:,} left, about "
+            f"{duration(left / rows_per_second)} at the API's pace)")
+        return (f"{self.path}: {done}, {self.requests} requests, "
                 f"{time.monotonic() - self.started:.1f} s, {rate_limit_wait:.1f} s waiting on "
                 "the rate limit")
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``3 min 48 s``, ``2 h 05 min``: a first load takes hours, a retry seconds."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def expected_end(seconds: float, now: datetime | None = None) -> str:
+    """The wall-clock time, in São Paulo, ``seconds`` from now; with the date if not today."""
+    now = (now or clock.now()).astimezone(clock.ZONE)
+    end = now + timedelta(seconds=seconds)
+    return end.strftime("%H:%M" if end.date() == now.date() else "%Y-%m-%d %H:%M")
+
+
+def rows_left(progress: Iterable[PathProgress]) -> tuple[int, int]:
+    """Rows left and rows waiting at the start, over the paths asked so far."""
+    asked = [p for p in progress if p.total_rows is not None]
+    return sum(p.left or 0 for p in asked), sum(p.total_rows or 0 for p in asked)
+
+
+def total_line(progress: Iterable[PathProgress], rows_per_second: float,
+               now: datetime | None = None) -> str:
+    """All asked paths at once: what is left, and when the load should end at the API's pace."""
+    left, total = rows_left(progress)
+    return (f"all paths: {left:,} rows left of {total:,}; expected end "
+            f"{expected_end(left / rows_per_second, now)} (São Paulo) at "
+            f"{rows_per_second * 60:,.0f} rows/min")
 
 
 def is_date(value: Any) -> bool:
@@ -97,6 +151,7 @@ class PathReader:
         self.endpoint = endpoint
         self.state = state
         self.progress = progress
+        self.first: Page | None = None  # page 1 from the cursor, asked ahead by ``ask``
         if start_date:
             self.state["cursor"] = start_date
             self.state["seen"] = []
@@ -127,13 +182,24 @@ class PathReader:
     def _get(self, pagina: int = 1, since: str | None = None, until: str | None = None) -> Page:
         page = self.client.get_page(self.endpoint.path, pagina, since=since, until=until)
         self.progress.requests += 1
-        if self.progress.total_rows is None:
-            self.progress.total_rows, self.progress.total_pages = page.total_rows, page.total_pages
         return page
 
+    def ask(self) -> None:
+        """Ask page 1 from the cursor, keep it for the walk, and count the rows waiting."""
+        self.first = self._get(since=self.cursor)
+        received = len(self.first.rows) - len(self._fresh(self.first.rows))
+        self.progress.total_rows = self.first.total_rows - received
+
+    def _page_one(self) -> Page:
+        """Page 1 from the cursor: the kept one first, so asking ahead costs no request."""
+        page, self.first = self.first, None
+        return page if page is not None else self._get(since=self.cursor)
+
     def pages(self) -> Iterator[list[dict[str, Any]]]:
+        if self.progress.total_rows is None:  # not asked ahead
+            self.ask()
         while not self.progress.complete:
-            page = self._get(since=self.cursor)
+            page = self._page_one()
             dates = [r["referencia_data"] for r in page.rows if is_date(r.get("referencia_data"))]
             if page.rows and not dates:
                 # Only a first load sees a page made only of zero dates: pass them by number.
@@ -204,11 +270,13 @@ _DONE = object()
 class Prefetcher:
     """Fetches the paths one after the other in a thread, ``ahead`` pages ahead of the loader.
 
-    ``states`` are the paths' resource states as committed in the destination (by table).
-    A path that fails (403, say) records its error and the next path goes on. Once one path
-    found CVDW down, the others are not tried (each would wait ``max_retry_seconds`` in turn)
-    and are recorded as unavailable too. A ``FatalCVDWError`` (bad credentials) stops
-    everything and is raised to the loader.
+    It first asks page 1 of every path and keeps it for that path's walk, so the rows waiting
+    in all of them are known (and logged, with the expected end) before the first walk, for no
+    extra request. ``states`` are the paths' resource states as committed in the destination
+    (by table). A path that fails (403, say), on its first page or later, records its error
+    and the next path goes on. Once one path found CVDW down, the others are not tried (each
+    would wait ``max_retry_seconds`` in turn) and are recorded as unavailable too. A
+    ``FatalCVDWError`` (bad credentials) stops everything and is raised to the loader.
     """
 
     def __init__(self, client: CVDWClient, endpoints: list[Endpoint],
@@ -220,6 +288,7 @@ class Prefetcher:
         self.stopping = threading.Event()
         self.done = False
         self.outage: str | None = None  # the path on which CVDW was found down
+        self.every, self.pages = ahead, 0  # all paths' line every ``ahead`` pages: one a batch
         self.thread = threading.Thread(target=self._fetch, name="cvdw-prefetch", daemon=True)
 
     def __enter__(self) -> Prefetcher:
@@ -236,39 +305,79 @@ class Prefetcher:
 
     def _fetch(self) -> None:
         try:
-            for endpoint in self.endpoints:
-                self._fetch_path(endpoint)
+            readers: list[PathReader | None] = []
+            for endpoint in self.endpoints:  # every first page before any walk: all totals known
+                if self.stopping.is_set():  # the loader gave up: fetch nothing more
+                    return
+                readers.append(self._open(endpoint))
+            self._log_total()
+            for reader in readers:
+                self._fetch_path(reader)
             self._put(_DONE)
         except BaseException as error:  # handed to the loader, which raises it
             self._put(error)
 
-    def _fetch_path(self, endpoint: Endpoint) -> None:
+    def _open(self, endpoint: Endpoint) -> PathReader | None:
+        """The path's reader with its first page asked, or None when CVDW was already down."""
         progress = self.progress.setdefault(endpoint.path, PathProgress(endpoint.path))
-        if self.outage:
-            progress.error = f"not read: CVDW was down (it kept failing on '{self.outage}')"
-            progress.unavailable = True
-            return
+        if self._skipped(progress):
+            return None
         state = copy.deepcopy(self.states.get(endpoint.table, {}))
         reader = PathReader(self.client, endpoint, state, progress, self.start_date)
-        sent: dict[str, Any] | None = None
+        with self._recording(reader):
+            reader.ask()
+        return reader
+
+    def _skipped(self, progress: PathProgress) -> bool:
+        """Whether CVDW was found down before this path was read (then it is not tried)."""
+        if not self.outage or progress.error:
+            return False
+        progress.error = f"not read: CVDW was down (it kept failing on '{self.outage}')"
+        progress.unavailable = True
+        return True
+
+    @contextmanager
+    def _recording(self, reader: PathReader) -> Iterator[None]:
+        """Record a path's failure on its progress, alike for its first page and its walk."""
         try:
-            for rows in reader.pages():
-                if self.stopping.is_set():  # the loader gave up: fetch nothing more
-                    return
-                sent = copy.deepcopy(state)
-                self._put(Fetched(endpoint, rows, sent))
-                logger.info(progress.line(self.client.stats.rate_limit_wait_seconds))
+            yield
         except FatalCVDWError:
             raise
         except CVDWError as error:
             # One path failing must not stop the others; its state keeps the cursor of what
             # was fetched, so the next run resumes there.
-            progress.error = str(error)
+            reader.progress.error = str(error)
             if isinstance(error, CVDWUnavailable):
-                progress.unavailable, self.outage = True, endpoint.path
-        if state != (sent if sent is not None else self.states.get(endpoint.table, {})):
+                reader.progress.unavailable, self.outage = True, reader.endpoint.path
+
+    def _fetch_path(self, reader: PathReader | None) -> None:
+        """Walk one path on from its kept first page, handing its pages to the loader."""
+        if reader is None or self.stopping.is_set() or self._skipped(reader.progress):
+            return
+        sent: dict[str, Any] | None = None
+        if reader.progress.error is None:  # its first page came
+            reader.progress.started = time.monotonic()  # its time is its walk's, not the wait
+            with self._recording(reader):
+                for rows in reader.pages():
+                    if self.stopping.is_set():  # the loader gave up: fetch nothing more
+                        return
+                    sent = copy.deepcopy(reader.state)
+                    self._put(Fetched(reader.endpoint, rows, sent))
+                    self._log(reader.progress)
+        if reader.state != (sent if sent is not None else self.states.get(reader.endpoint.table, {})):
             # The cursor moved past rows already loaded (a tie group re-read): keep that.
-            self._put(Fetched(endpoint, [], copy.deepcopy(state)))
+            self._put(Fetched(reader.endpoint, [], copy.deepcopy(reader.state)))
+
+    def _log(self, progress: PathProgress) -> None:
+        """The path's line for every page, and all paths' line every ``ahead`` pages."""
+        pace = self.client.settings.rows_per_second
+        logger.info(progress.line(self.client.stats.rate_limit_wait_seconds, pace))
+        self.pages += 1
+        if self.pages % self.every == 0:
+            self._log_total()
+
+    def _log_total(self) -> None:
+        logger.info(total_line(self.progress.values(), self.client.settings.rows_per_second))
 
     def _put(self, item: object) -> None:
         while not self.stopping.is_set():
@@ -294,10 +403,14 @@ class Prefetcher:
 
 
 @dlt.source(name="cvdw", section="cvdw", max_table_nesting=1)
-def cvdw_source(batch: list[Fetched], endpoints: list[Endpoint] | None = None) -> list[DltResource]:
-    """One merge resource per path in ``batch`` (or in ``endpoints``), replaying its pages."""
+def cvdw_source(batch: list[Fetched], endpoints: list[Endpoint] | None = None,
+                privacy: Privacy | None = None) -> list[DltResource]:
+    """One merge resource per path in ``batch`` (or in ``endpoints``), replaying its pages, with
+    personal fields replaced as ``privacy`` says before dlt normalizes a row."""
+    privacy = privacy or Privacy("drop")
     paths = {e.path: e for e in endpoints or []} | {f.endpoint.path: f.endpoint for f in batch}
-    return [_resource(endpoint, [f for f in batch if f.endpoint is endpoint])
+    return [_resource(endpoint, [f for f in batch if f.endpoint is endpoint]).add_map(
+                privacy.rows(endpoint.path))
             for endpoint in paths.values()]
 
 

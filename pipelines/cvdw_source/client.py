@@ -99,6 +99,11 @@ class Settings:
     def __repr__(self) -> str:  # never show the token
         return f"Settings(base_url={self.base_url!r}, email={self.email!r}, token='***')"
 
+    @property
+    def rows_per_second(self) -> float:
+        """The allowance: full pages at the limit's pace, the fastest any load can go."""
+        return self.requests_per_minute * self.page_size / self.rate_limit_window_seconds
+
 
 @dataclass
 class Page:
