@@ -1,4 +1,4 @@
-"""Logs for people (``HH:MM:SS message``) or for machines (one JSON object per line).
+"""Logs for people (``HH:MM:SS message``, São Paulo time) or for machines (one JSON object per line).
 
 The format comes from ``--log-format`` or the ``CVDW_LOG_FORMAT`` variable (``text``/``json``),
 so a scheduler's environment can switch every command at once.
@@ -11,6 +11,8 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
+
+from pipelines import clock
 
 FORMATS = ("text", "json")
 _state = {"format": "text"}
@@ -33,6 +35,14 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class SaoPauloFormatter(logging.Formatter):
+    """Times for people in São Paulo, the zone of every other time we show (the expected end of
+    a load, the dashboard), whatever the server's zone."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created, clock.ZONE).strftime(datefmt or "%H:%M:%S")
+
+
 def default_format() -> str:
     value = os.environ.get("CVDW_LOG_FORMAT", "text").lower()
     return value if value in FORMATS else "text"
@@ -50,7 +60,7 @@ def configure(fmt: str | None = None, level: int = logging.INFO) -> str:
     else:
         if _state.pop("dlt_json", None):  # undo our own setting only, not an operator's
             os.environ.pop("RUNTIME__LOG_FORMAT", None)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+        handler.setFormatter(SaoPauloFormatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_cvdw", False)]:
         root.removeHandler(old)
