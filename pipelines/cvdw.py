@@ -43,7 +43,6 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     CVDWClient,
     CVDWError,
     CVDWUnavailable,
-    CVDWUnreachable,
     FatalCVDWError,
     Settings,
 )
@@ -277,10 +276,8 @@ def load(argv: list[str]) -> LoadResult:
         progress, stats = run(options, settings, privacy)
     except ConfigurationError as error:
         return _failed(EXIT_CONFIG, "config", str(error))
-    except CVDWUnreachable as error:  # nothing answers at the address: a configuration error
+    except FatalCVDWError as error:  # refused credentials, a wrong route or a host that never answers
         return _failed(EXIT_CONFIG, "config", str(error))
-    except FatalCVDWError as error:  # refused credentials or a wrong address
-        return _failed(EXIT_FAILED, "config", str(error))
     except warehouse.WarehouseError as error:
         return _failed(EXIT_FAILED, "config", str(error))
     except CVDWError as error:

@@ -14,7 +14,7 @@ from simulator import PATHS
 
 PAGE_SIZE = 50  # cvdw_config's
 PATH_LINE = re.compile(r"^\S+ (\S+): ([\d,]+) of ([\d,]+) rows \(([\d,]+) left, about [^)]+ at "
-                       r"the API's pace\), \d+ requests", re.MULTILINE)
+                       r"the API's pace\), \d+ requests?", re.MULTILINE)
 TOTAL_LINE = re.compile(r"^\S+ all paths: ([\d,]+) rows left of ([\d,]+); expected end (\S+) "
                         r"\(São Paulo\) at ([\d,]+) rows/min$", re.MULTILINE)
 

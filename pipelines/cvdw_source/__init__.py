@@ -101,7 +101,7 @@ class PathProgress:
         done = f"{self.rows:,} rows" if left is None else (
             f"{self.rows:,} of {self.total_rows:,} rows ({left:,} left, about "
             f"{duration(left / rows_per_second)} at the API's pace)")
-        return (f"{self.path}: {done}, {self.requests} requests, "
+        return (f"{self.path}: {done}, {self.requests} request{'s' * (self.requests != 1)}, "
                 f"{time.monotonic() - self.started:.1f} s, {rate_limit_wait:.1f} s waiting on "
                 "the rate limit")
 

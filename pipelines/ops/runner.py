@@ -18,6 +18,7 @@ from enum import IntEnum
 import psycopg2
 
 from pipelines import cvdw, warehouse
+from pipelines.cvdw_source import duration
 from pipelines.ops import alerts, history, lock, logs, transform
 from pipelines.ops.history import RunRecord
 
@@ -212,7 +213,7 @@ def _report(record: RunRecord, seconds: float, options: RunOptions) -> int:
 def alert_for(record: RunRecord, seconds: float) -> alerts.Alert:
     """The alert's subject and text: what happened, the numbers, where; never a secret."""
     run = f"run {record.run_id}" if record.run_id else "run"
-    took = _duration(seconds)
+    took = duration(seconds)
     rows = sum(record.rows_loaded.values())
     lines = []
     if record.status == "success":
@@ -233,13 +234,6 @@ def alert_for(record: RunRecord, seconds: float) -> alerts.Alert:
                      f"{record.tests_failed} failed")
     lines.append(f"Duration: {took}. Warehouse: {warehouse.describe()}")
     return alerts.Alert(subject, "\n".join(lines), failed=record.status != "success")
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else (f"{minutes} min {secs:02d} s" if minutes
-                                                          else f"{secs} s")
 
 
 def _one_line(error: BaseException) -> str:
