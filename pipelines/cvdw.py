@@ -144,6 +144,8 @@ def run(options: Options, settings: Settings,
     Pages are fetched in a thread while dlt loads the batch before (see ``Prefetcher``).
     """
     pipeline = make_pipeline()
+    if options.full_refresh:  # before a pending package, which may hold a refresh's drops too
+        drop_views_reading(options.endpoints)
     if pipeline.has_pending_data:
         logger.info("finishing the load left pending by an earlier run")
         pipeline.run()  # normalizes and loads pending packages, extracts nothing
@@ -163,6 +165,35 @@ def run(options: Options, settings: Settings,
     finally:
         client.close()
     return progress, client.stats
+
+
+def drop_views_reading(endpoints: list[Endpoint]) -> None:
+    """Drop the views that read the raw tables a full refresh is about to drop.
+
+    dbt's staging models are views over ``raw``, and Postgres refuses to drop a table a view
+    reads, so a second ``--full-refresh`` (every ``make demo``) failed once dbt had built. The
+    views hold no data and the next ``dbt build`` re-creates them.
+    """
+    import psycopg2
+
+    tables = [e.table for e in endpoints]
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("""
+            select distinct v.oid::regclass::text
+            from pg_depend d
+            join pg_rewrite r on r.oid = d.objid
+            join pg_class v on v.oid = r.ev_class
+            join pg_class t on t.oid = d.refobjid and t.oid <> v.oid
+            join pg_namespace n on n.oid = t.relnamespace
+            where n.nspname = %s
+              and (t.relname = any(%s) or split_part(t.relname, '__', 1) = any(%s))""",
+                    (DATASET, tables, tables))
+        views = [name for (name,) in cur.fetchall()]
+        for view in views:
+            cur.execute(f"drop view if exists {view} cascade")
+    if views:
+        logger.info("dropped %d views reading the refreshed tables (dbt build re-creates them): %s",
+                    len(views), ", ".join(sorted(views)))
 
 
 def committed_states(pipeline: dlt.Pipeline) -> dict[str, dict]:

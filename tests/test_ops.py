@@ -232,6 +232,26 @@ def test_status_shows_the_last_run_and_raw_freshness(chain: Chain, monkeypatch: 
     assert "0.0 days ago" in reservas and f"{len(chain.world.rows('reservas')):,} rows" in reservas
 
 
+def test_a_full_refresh_after_dbt_build_reloads_and_builds_again(
+        chain: Chain, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """dbt's staging views read raw; dropping a table they read used to fail the refresh."""
+    with Simulator(chain.world, email=EMAIL, token=TOKEN, requests_per_window=10_000,
+                   window_seconds=1.0) as sim:
+        env = simulator_env(sim, 500) | {"CVDW_PIPELINES_DIR": str(tmp_path / "dlt"),
+                                         "DBT_TARGET_PATH": str(tmp_path / "target")}
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        result = ops("run", "--full-refresh", "--endpoints", "corretores,imobiliarias",
+                     "--stages", "load,build")
+    assert result.code == 0, result.err[-3000:]
+    assert "staging.stg_cvdw__corretores" in result.err  # named in the line that dropped it
+    with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from raw.corretores")
+        assert cur.fetchone()[0] == len(chain.world.rows("corretores"))
+        cur.execute("select count(*) from staging.stg_cvdw__corretores")  # re-created by the build
+        assert cur.fetchone()[0] > 0
+
+
 # ------------------------------------------------------------------------------------ dbt, stale
 def test_a_failing_dbt_test_exits_4(chain: Chain, alerts_to: Receivers):
     flip = "update raw.reservas set valor_contrato = -valor_contrato where referencia = %s"
