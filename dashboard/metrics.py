@@ -107,10 +107,6 @@ def previous_period(period: Period) -> Period:
     return Period(end - timedelta(days=period.days - 1), end)
 
 
-def same_month_last_year(month: date) -> date:
-    return add_months(month_start(month), -12)
-
-
 def ratio(numerator: Number | None, denominator: Number | None) -> float | None:
     """numerator ÷ denominator, None when it is undefined (no denominator or it is zero or less)."""
     if numerator is None or denominator is None or denominator <= 0:

@@ -104,7 +104,6 @@ def test_month_helpers():
     assert m.add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert m.add_months(date(2026, 11, 1), 14) == date(2028, 1, 1)
     assert m.month_end(date(2028, 2, 10)) == date(2028, 2, 29)
-    assert m.same_month_last_year(date(2026, 3, 15)) == date(2025, 3, 1)
     assert m.month_range(date(2025, 11, 1), date(2026, 2, 1)) == [
         date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
     assert m.month_range(date(2026, 3, 1), date(2026, 2, 1)) == []
