@@ -34,8 +34,10 @@ from pipelines import warehouse  # noqa: E402
 from pipelines.cvdw_source import (  # noqa: E402
     PathProgress,
     Prefetcher,
+    catalogue,  # noqa: E402
     configure_schema,
     cvdw_source,
+    declared_columns,
     duration,
 )
 from pipelines.cvdw_source.client import (  # noqa: E402
@@ -46,7 +48,12 @@ from pipelines.cvdw_source.client import (  # noqa: E402
     FatalCVDWError,
     Settings,
 )
-from pipelines.cvdw_source.endpoints import Endpoint, select  # noqa: E402
+from pipelines.cvdw_source.endpoints import (  # noqa: E402
+    ALL_ENDPOINTS,
+    DEFAULT_PATHS,
+    Endpoint,
+    select,
+)
 from pipelines.cvdw_source.personal import Privacy  # noqa: E402
 from pipelines.ops import logs  # noqa: E402
 
@@ -79,6 +86,7 @@ class Options:
     start_date: str | None = None
     dry_run: bool = False
     pages_per_load: int = 20
+    list_endpoints: bool = False
 
 
 def read_settings() -> Settings:
@@ -153,18 +161,30 @@ def run(options: Options, settings: Settings,
     client = CVDWClient(settings)
     progress: dict[str, PathProgress] = {}
     refresh = "drop_resources" if options.full_refresh else None
+    declare = options.endpoints if refresh else undeclared(pipeline, options.endpoints, privacy)
+    first = True
     try:
         with Prefetcher(client, options.endpoints, states, progress, options.start_date,
                         ahead=options.pages_per_load) as prefetcher:
-            while (batch := prefetcher.batch(options.pages_per_load)) or refresh:
-                # A full refresh names every asked path in its first load, so all are dropped.
-                source = cvdw_source(batch, options.endpoints if refresh else None, privacy)
+            while (batch := prefetcher.batch(options.pages_per_load)) or (first and declare):
+                # The first load names the paths whose table or declared columns the warehouse
+                # lacks, so each exists even when CVDW has no rows for it (a full refresh names
+                # all of them, so all are dropped). An idle run loads nothing.
+                source = cvdw_source(batch, declare if first else None, privacy)
                 configure_schema(source.schema)
-                pipeline.run(source, loader_file_format="csv", refresh=refresh)
-                refresh = None
+                pipeline.run(source, loader_file_format="csv", refresh=refresh if first else None)
+                first = False
     finally:
         client.close()
     return progress, client.stats
+
+
+def undeclared(pipeline: dlt.Pipeline, endpoints: list[Endpoint], privacy: Privacy) -> list[Endpoint]:
+    """The paths whose raw table, or one of its declared columns, the warehouse lacks."""
+    schema = pipeline.schemas.get(pipeline.default_schema_name) if pipeline.default_schema_name else None
+    tables = schema.tables if schema else {}
+    return [e for e in endpoints
+            if not set(declared_columns(e, privacy)) <= set(tables.get(e.table, {}).get("columns", {}))]
 
 
 def drop_views_reading(endpoints: list[Endpoint]) -> None:
@@ -253,10 +273,13 @@ def _row_counts() -> dict[str, int]:
 
 def parse_args(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--endpoints", help="comma-separated CVDW paths (default: all)")
+    parser.add_argument("--endpoints", help="comma-separated CVDW paths (default: those the marts "
+                        "read; --list-endpoints shows every one)")
     parser.add_argument("--full-refresh", action="store_true",
                         help="drop the asked paths' raw tables and cursors, then load them again")
     parser.add_argument("--start-date", help="load rows changed since this date (YYYY-MM-DD)")
+    parser.add_argument("--list-endpoints", action="store_true",
+                        help="list every CVDW path that can be loaded, and which load by default")
     parser.add_argument("--dry-run", action="store_true",
                         help="show what would be requested and how many rows wait; load nothing")
     parser.add_argument("--pages-per-load", type=int, default=20,
@@ -274,7 +297,18 @@ def parse_args(argv: list[str]) -> Options:
         raise ConfigurationError(str(error)) from None
     start_date = _check_date(args.start_date) if args.start_date else None
     return Options(endpoints, args.full_refresh, start_date, args.dry_run,
-                   max(1, args.pages_per_load))
+                   max(1, args.pages_per_load), args.list_endpoints)
+
+
+def endpoint_list() -> str:
+    """Every loadable path with its raw table and columns; the default ones marked."""
+    lines = [f"{'path':<40} {'raw table':<40} {'columns':>7}  default"]
+    for e in ALL_ENDPOINTS:
+        columns = len(catalogue.paths().get(e.path, {}).get("columns", {}))
+        lines.append(f"{e.path:<40} {e.table:<40} {columns:>7}  {'yes' if e.path in DEFAULT_PATHS else ''}")
+    lines.append(f"{len(ALL_ENDPOINTS)} paths, {len(DEFAULT_PATHS)} by default; load others with "
+                 "--endpoints (e.g. --endpoints precadastros,leads/visitas)")
+    return "\n".join(lines)
 
 
 def _check_date(text: str) -> str:
@@ -298,6 +332,9 @@ def load(argv: list[str]) -> LoadResult:
     started = time.monotonic()
     try:
         options = parse_args(argv)
+        if options.list_endpoints:
+            print(endpoint_list())
+            return LoadResult(EXIT_OK)
         settings, privacy = read_settings(), read_privacy()
         warehouse.ensure_running()
         warehouse.wait_until_reachable()

@@ -17,7 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from pipelines.cvdw_source import catalogue
+
 from .world import PATHS, World
+
+# Every documented path answers, like a real account: those the world does not simulate are empty.
+ROUTES = set(PATHS) | set(catalogue.paths())
 
 PREFIX = "/api/v1/cvdw/"
 FAULT_KINDS = {"500", "502", "503", "504", "422", "429", "timeout", "truncated"}
@@ -232,7 +237,7 @@ class Simulator:
 
     def _answer(self, method: str, url_path: str, path: str, headers: Any,
                 params: dict, arrived: float) -> Reply:
-        if not url_path.startswith(PREFIX) or path not in PATHS:
+        if not url_path.startswith(PREFIX) or path not in ROUTES:
             return _error(404, "Rota não encontrada")
         if method != "GET":
             return _error(405, "Método não permitido")
@@ -287,7 +292,8 @@ class Simulator:
         with self._lock:
             if per_request:
                 self.world.touch_oldest(path, per_request)
-            total, rows = self.world.page(path, lo, hi, (page - 1) * size, size)
+            total, rows = (self.world.page(path, lo, hi, (page - 1) * size, size)
+                           if path in PATHS else (0, []))
         return _json(200, {"pagina": page, "registros": size, "total_de_registros": total,
                            "total_de_paginas": math.ceil(total / size), "dados": rows})
 

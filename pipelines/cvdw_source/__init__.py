@@ -59,6 +59,7 @@ from dlt.sources import DltResource
 
 from pipelines import clock
 
+from . import catalogue
 from .client import CVDWClient, CVDWError, CVDWUnavailable, FatalCVDWError, Page
 from .endpoints import DECIMAL_COLUMNS, ENDPOINTS, Endpoint
 from .personal import Privacy
@@ -409,14 +410,26 @@ def cvdw_source(batch: list[Fetched], endpoints: list[Endpoint] | None = None,
     personal fields replaced as ``privacy`` says before dlt normalizes a row."""
     privacy = privacy or Privacy("drop")
     paths = {e.path: e for e in endpoints or []} | {f.endpoint.path: f.endpoint for f in batch}
-    return [_resource(endpoint, [f for f in batch if f.endpoint is endpoint]).add_map(
-                privacy.rows(endpoint.path))
+    return [_resource(endpoint, [f for f in batch if f.endpoint is endpoint], privacy)
             for endpoint in paths.values()]
 
 
-def _resource(endpoint: Endpoint, pages: list[Fetched]) -> DltResource:
-    def replay() -> Iterator[list[dict[str, Any]]]:
+def declared_columns(endpoint: Endpoint, privacy: Privacy) -> dict[str, dict[str, Any]]:
+    """The path's documented columns with their types (``catalogue.json``), as stored under
+    ``privacy``: so every one exists from the first load, whether or not a row carried a value."""
+    columns = {}
+    for name, data_type in catalogue.paths().get(endpoint.path, {}).get("columns", {}).items():
+        if (stored := privacy.stored_type(name, endpoint.path, data_type)) is not None:
+            columns[name] = {"data_type": stored, "nullable": True}
+    return columns | {"referencia": {"data_type": "text", "nullable": False},
+                      "referencia_data": {"data_type": "text", "dedup_sort": "desc"}}
+
+
+def _resource(endpoint: Endpoint, pages: list[Fetched], privacy: Privacy) -> DltResource:
+    def replay() -> Iterator[Any]:
         state = dlt.current.resource_state()
+        if not any(page.rows for page in pages):
+            yield dlt.mark.materialize_table_schema()  # a path without rows still has its table
         for page in pages:
             if page.rows:
                 yield page.rows
@@ -430,9 +443,8 @@ def _resource(endpoint: Endpoint, pages: list[Fetched]) -> DltResource:
         primary_key="referencia",
         write_disposition="merge",
         max_table_nesting=endpoint.nesting,
-        columns={"referencia": {"data_type": "text"},
-                 "referencia_data": {"data_type": "text", "dedup_sort": "desc"}},
-    )
+        columns=declared_columns(endpoint, privacy),
+    ).add_map(privacy.rows(endpoint.path))
 
 
 def configure_schema(schema: dlt.Schema) -> None:

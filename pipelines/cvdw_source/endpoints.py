@@ -1,4 +1,6 @@
-"""The CVDW paths we load, declared as data: supporting one more of CVDW's 79 paths is one line.
+"""The CVDW paths we load, declared as data: every path of the catalogue (``catalogue.json``) can
+be loaded by naming it; ``ENDPOINTS`` are the ones loaded by default (what the marts read and
+their dimensions), and giving one a key of its own or deeper nesting is one line here.
 
 Every CVDW row carries ``referencia`` (its identity, sometimes composite such as ``193_30``)
 and ``referencia_data`` (when it last changed), so all paths share one merge key and one
@@ -9,6 +11,8 @@ cursor. ``key`` is the business key, kept here for documentation and for staging
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from . import catalogue
 
 
 @dataclass(frozen=True)
@@ -40,18 +44,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("leads", key="idlead"),
 )
 
-BY_NAME: dict[str, Endpoint] = {e.path: e for e in ENDPOINTS} | {e.table: e for e in ENDPOINTS}
+
+
+def _catalogued(path: str) -> Endpoint:
+    """A catalogue path beyond the defaults: its key is its first id column."""
+    ids = [c for c in catalogue.paths()[path]["columns"] if c.startswith("id")]
+    return Endpoint(path, key=ids[0] if ids else "referencia")
+
+
+DEFAULT_PATHS = {e.path for e in ENDPOINTS}
+ALL_ENDPOINTS: tuple[Endpoint, ...] = (*ENDPOINTS, *(
+    _catalogued(p) for p in catalogue.paths() if p not in DEFAULT_PATHS))
+BY_NAME: dict[str, Endpoint] = ({e.path: e for e in ALL_ENDPOINTS}
+                                | {e.table: e for e in ALL_ENDPOINTS})
 
 
 def select(names: str | None) -> list[Endpoint]:
-    """Endpoints named in a comma-separated list (paths or table names); all when empty."""
+    """Endpoints named in a comma-separated list (paths or table names); the defaults when empty."""
     if not names:
         return list(ENDPOINTS)
     chosen = []
     for name in (n.strip().strip("/") for n in names.split(",") if n.strip()):
         if name not in BY_NAME:
-            known = ", ".join(e.path for e in ENDPOINTS)
-            raise ValueError(f"unknown endpoint '{name}'; known endpoints: {known}")
+            raise ValueError(f"unknown endpoint '{name}': `python pipelines/cvdw.py --list-endpoints` "
+                             "lists them")
         if BY_NAME[name] not in chosen:
             chosen.append(BY_NAME[name])
     return chosen
@@ -61,4 +77,5 @@ def select(names: str | None) -> list[Endpoint]:
 # dot-decimal text in the same column, and a bigint column inferred from the first row would
 # send every later float to a variant column. A value that still does not fit (``"1.000,00"``)
 # lands in dlt's ``<column>__v_text`` variant column instead of being dropped.
-DECIMAL_COLUMNS = r"re:^(valor|vgv|vpl|renda|saldo_devedor|porcentagem|percentagem|area_)"
+# (Undocumented columns only: documented ones carry their declared type, see catalogue.py.)
+DECIMAL_COLUMNS = "re:" + catalogue.DECIMAL_NAMES.pattern

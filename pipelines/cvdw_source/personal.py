@@ -1,7 +1,7 @@
 """Personal data is kept out of the warehouse (LGPD): which CVDW fields identify a person, and
 what the loader stores in their place, before dlt sees a row.
 
-Which fields: those CVCRM's schemas flag (``shared/cvdw-catalogue.json``) and the wider list of
+Which fields: those CVCRM's schemas flag (kept in ``catalogue.json``) and the wider list of
 ``shared/cvdw-api.md``: names of clients, leads and other people, CPF/CNPJ, RG, PIS, e-mail,
 telephone, CEP and address, bank accounts, and the attributes income, age, sex, marital status
 and birth date; ``unidades.situacao_nome`` is a person's name. Field names are matched by their
@@ -29,6 +29,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from . import catalogue
 
 MODES = ("hash", "drop", "keep")
 MIN_KEY_LENGTH = 16
@@ -64,7 +66,8 @@ def kind(name: str, path: str | None = None) -> str | None:
     """``"identifier"``, ``"attribute"`` or None for a field (or custom-field label) name."""
     parts = words(name)
     joined = "_".join(parts)
-    if (joined in NAME_FIELDS or (joined == "nome" and path in PERSON_PATHS)
+    flagged = catalogue.paths().get(path or "", {}).get("personal", ())  # by CVCRM's schema
+    if (joined in NAME_FIELDS or name in flagged or (joined == "nome" and path in PERSON_PATHS)
             or joined in PATH_NAME_FIELDS.get(path or "", ())
             or IDENTIFIER_WORDS.intersection(parts)):
         return "identifier"
@@ -118,6 +121,13 @@ class Privacy:
         if value is None or value == "":
             return True, value  # nothing to hide; staging reads '' as null
         return True, self.pseudonym(value)
+
+    def stored_type(self, name: str, path: str, data_type: str) -> str | None:
+        """The type a declared column is stored with, or None when it is left out."""
+        found = kind(name, path)
+        if found is None or self.mode == "keep":
+            return data_type
+        return None if self.mode == "drop" or found == "attribute" else "text"
 
     def rows(self, path: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The map dlt applies to each row of ``path`` (``add_map``), before it normalises it."""
