@@ -2,7 +2,7 @@
 
     python pipelines/cvdw.py [--endpoints reservas,comissoes] [--full-refresh]
                              [--start-date 2024-01-01] [--dry-run] [--pages-per-load 20]
-                             [--log-format text|json]
+                             [--declare-only] [--log-format text|json]
 
 Configuration: ``[sources.cvdw]`` (subdomain or base_url, email, token, requests_per_minute) in
 ``.dlt/config.toml`` / ``.dlt/secrets.toml`` or ``SOURCES__CVDW__*`` variables; the warehouse
@@ -87,6 +87,7 @@ class Options:
     dry_run: bool = False
     pages_per_load: int = 20
     list_endpoints: bool = False
+    declare_only: bool = False
 
 
 def read_settings() -> Settings:
@@ -177,6 +178,24 @@ def run(options: Options, settings: Settings,
     finally:
         client.close()
     return progress, client.stats
+
+
+def declare_tables(endpoints: list[Endpoint], privacy: Privacy) -> list[Endpoint]:
+    """Create the declared raw tables (and columns) the warehouse lacks, without asking CVDW.
+
+    dbt's staging reads raw columns by name, so ``cvdw-ops run --stages build`` calls this
+    before ``dbt build``: on an empty warehouse the marts then build, empty, instead of failing.
+    Cursors are untouched: no resource replays a page.
+    """
+    pipeline = make_pipeline()
+    pipeline.sync_destination()
+    missing = undeclared(pipeline, endpoints, privacy)
+    if missing:
+        source = cvdw_source([], missing, privacy)
+        configure_schema(source.schema)
+        pipeline.run(source, loader_file_format="csv")
+        logger.info("declared %d raw tables: %s", len(missing), ", ".join(e.table for e in missing))
+    return missing
 
 
 def undeclared(pipeline: dlt.Pipeline, endpoints: list[Endpoint], privacy: Privacy) -> list[Endpoint]:
@@ -282,6 +301,9 @@ def parse_args(argv: list[str]) -> Options:
                         help="list every CVDW path that can be loaded, and which load by default")
     parser.add_argument("--dry-run", action="store_true",
                         help="show what would be requested and how many rows wait; load nothing")
+    parser.add_argument("--declare-only", action="store_true",
+                        help="create the declared raw tables the warehouse lacks, empty; ask "
+                             "nothing of CVDW (no credentials needed)")
     parser.add_argument("--pages-per-load", type=int, default=20,
                         help="pages per committed load; a crash costs at most about twice this "
                              "(the batch loading and the pages fetched ahead)")
@@ -297,7 +319,7 @@ def parse_args(argv: list[str]) -> Options:
         raise ConfigurationError(str(error)) from None
     start_date = _check_date(args.start_date) if args.start_date else None
     return Options(endpoints, args.full_refresh, start_date, args.dry_run,
-                   max(1, args.pages_per_load), args.list_endpoints)
+                   max(1, args.pages_per_load), args.list_endpoints, args.declare_only)
 
 
 def endpoint_list() -> str:
@@ -335,9 +357,13 @@ def load(argv: list[str]) -> LoadResult:
         if options.list_endpoints:
             print(endpoint_list())
             return LoadResult(EXIT_OK)
-        settings, privacy = read_settings(), read_privacy()
+        privacy = read_privacy()
+        settings = None if options.declare_only else read_settings()
         warehouse.ensure_running()
         warehouse.wait_until_reachable()
+        if options.declare_only:
+            declare_tables(options.endpoints, privacy)
+            return LoadResult(EXIT_OK)
         if options.dry_run:
             dry_run(options, settings)
             return LoadResult(EXIT_OK)

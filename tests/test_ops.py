@@ -379,6 +379,24 @@ def test_unknown_stage_is_a_usage_error():
     assert result.code == 2 and "--stages 'load,deploy'" in result.err
 
 
+def test_a_build_before_the_first_load_declares_raw_and_builds_empty_marts(database, monkeypatch):
+    """No CVDW at all (no address, no credentials): the build stage creates the declared raw
+    tables, staging reads them by name, unit tests run on them, the marts come out empty."""
+    monkeypatch.setenv("SOURCES__CVDW__PERSONAL_DATA_KEY", PERSONAL_DATA_KEY)
+    result = ops("run", "--stages", "build")
+    assert result.code == 0, result.err[-3000:]
+    [run] = runs()
+    assert run["status"] == "success" and run["tests_failed"] == 0 and run["tests_passed"] > 0
+    declared = json.loads((PROJECT_DIR / "pipelines/cvdw_source/catalogue.json").read_text())
+    columns = dict(database.query("select column_name, data_type from information_schema.columns"
+                                  " where table_schema = 'raw' and table_name = 'comissoes'"))
+    assert set(declared["paths"]["comissoes"]["columns"]) - {"cliente", "cep_cliente"} <= set(columns)
+    assert columns["valor_comissao__v_text"] in ("text", "character varying")
+    for mart in ("vendas", "comissoes", "prosoluto", "vso", "empreendimentos"):
+        assert database.count(mart, schema="marts") == 0
+    assert ops("run", "--stages", "build").code == 0  # and again: nothing left to declare
+
+
 # ------------------------------------------------------------------------------------ the lock
 def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_config, world):
     """Run A (a separate process, paced slowly) holds the lock; run B, here, exits 6 at once.

@@ -59,3 +59,11 @@
 {% macro cvdw_newest_first() -%}
     atualizado_em desc nulls last, _dlt_load_id desc
 {%- endmacro %}
+
+{#-
+    A money or measure column: the decimal dlt stored, else its declared text variant
+    `<column>__v_text`, where values that were not numbers land ('1.000,00', '1000,5').
+-#}
+{% macro cvdw_number(column) -%}
+    coalesce({{ column }}, {{ cvdw_parse_number(column ~ '__v_text') }})
+{%- endmacro %}

@@ -9,7 +9,9 @@ adds; the loader never reads ``shared/``. Regenerate it with::
 Types for dlt: ``integer`` → ``bigint``, ``number`` → ``decimal``, the rest (``string``,
 ``text`` and ``datetime``, which in payloads may be a zero date, a date only or ``DD/MM/YYYY``)
 → ``text``: staging casts dates. A value that does not fit its column lands in dlt's variant
-column (``<column>__v_text``) instead of being dropped.
+column (``<column>__v_text``) instead of being dropped. Every decimal column has its text
+variant declared beside it, since CVDW sends Brazilian numbers (``'1.000,00'``) in any money
+field: staging reads both by name, whatever the data held.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ EXTRA_PATHS: dict[str, dict[str, str]] = {
     "correspondentes-usuarios": {}, "correspondentes-empresas": {},
 }
 BASE_FIELDS = {"referencia": "string", "referencia_data": "datetime", "ativo": "string"}
+# Fields the schemas leave out but real payloads carry (shared/cvdw-fields.md, "seen") and the
+# staging models read.
+SEEN_FIELDS: dict[str, dict[str, str]] = {
+    "reservas": {"valor_contrato_com_juros": "number", "idtime": "integer", "time": "string",
+                 "idtipo_reserva": "integer", "tipo_reserva": "string"},
+    "reservas/condicoes": {"idserie": "integer"},
+    "comissoes/pagamentos": {"ativo": "string", "id_boleto": "integer"},
+    "imobiliarias": {"cidade": "string", "estado": "string"},
+    "unidades": {"cib": "string"},
+}
+VARIANT = "{}__v_text"
 
 
 def column_type(name: str, documented: str) -> str:
@@ -62,10 +75,24 @@ def declare(catalogue: dict) -> dict:
                 personal.setdefault(path, set()).add(field["name"])
     for path, extra in EXTRA_PATHS.items():
         fields.setdefault(path, BASE_FIELDS | extra)
+    for path, seen in SEEN_FIELDS.items():
+        for name, kind in seen.items():
+            fields[path].setdefault(name, kind)
     return {"source": catalogue.get("source", ""), "paths": {
-        path: {"columns": {name: column_type(name, kind) for name, kind in columns.items()},
+        path: {"columns": with_variants({name: column_type(name, kind)
+                                         for name, kind in columns.items()}),
                "personal": sorted(personal.get(path, ()))}
         for path, columns in sorted(fields.items())}}
+
+
+def with_variants(columns: dict[str, str]) -> dict[str, str]:
+    """``columns`` with the text variant of each decimal column beside it."""
+    out = {}
+    for name, data_type in columns.items():
+        out[name] = data_type
+        if data_type == "decimal":
+            out[VARIANT.format(name)] = "text"
+    return out
 
 
 @cache

@@ -172,12 +172,22 @@ def _load(options: RunOptions, record: RunRecord) -> None:
 
 
 def _build(options: RunOptions, record: RunRecord) -> None:
+    if "load" not in options.stages:  # staging reads raw columns by name: they must exist
+        _declare(options)
     logger.info("dbt build %s", options.dbt_args)
     outcome = transform.build(options.dbt_args, options.json_logs)
     record.tests_passed, record.tests_warned = outcome.passed, outcome.warned
     record.tests_failed = outcome.failed
     if not outcome.success:
         raise StageFailed(Exit.DBT_FAILED, "dbt", outcome.error)
+
+
+def _declare(options: RunOptions) -> None:
+    """The declared raw tables, created empty where missing (a build before the first load)."""
+    result = cvdw.load([*options.load_args, "--declare-only"])
+    if result.exit_code != cvdw.EXIT_OK:
+        code = Exit.CONFIG if result.failure == "config" else Exit.DBT_FAILED
+        raise StageFailed(code, "config" if code == Exit.CONFIG else "dbt", result.error)
 
 
 def _freshness(options: RunOptions, record: RunRecord) -> None:

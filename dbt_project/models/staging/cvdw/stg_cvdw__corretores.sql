@@ -1,22 +1,25 @@
-{%- set src = source('cvdw', 'corretores') -%}
-{%- set cols = cvdw_columns('cvdw', 'corretores') -%}
-
 with
+
+source as (
+
+    select * from {{ source('cvdw', 'corretores') }}
+
+),
 
 renamed as (
 
     select
-        {{ cvdw_column(cols, 'idcorretor', 'bigint') }} as idcorretor,
-        {{ cvdw_column(cols, 'idimobiliaria', 'bigint') }} as idimobiliaria,
-        {{ cvdw_text(cvdw_column(cols, 'nome')) }} as corretor,
-        {{ cvdw_text(cvdw_column(cols, 'categoria')) }} as categoria,
-        {{ cvdw_text(cvdw_column(cols, 'nivel')) }} as nivel,
-        {{ cvdw_text(cvdw_column(cols, 'creci')) }} as creci,
-        {{ cvdw_timestamp(cvdw_column(cols, 'data_cad')) }} as data_cad,
-        coalesce({{ cvdw_bool(cvdw_column(cols, 'ativo')) }}, true) as is_ativo,
-        {{ cvdw_timestamp(cvdw_column(cols, 'referencia_data')) }} as atualizado_em,
-        {{ cvdw_column(cols, '_dlt_load_id') }} as _dlt_load_id
-    from {{ cvdw_from(src, cols) }}
+        idcorretor,
+        idimobiliaria,
+        {{ cvdw_text('nome') }} as corretor,
+        {{ cvdw_text('categoria') }} as categoria,
+        {{ cvdw_text('nivel') }} as nivel,
+        {{ cvdw_text('creci') }} as creci,
+        {{ cvdw_timestamp('data_cad') }} as data_cad,
+        coalesce({{ cvdw_bool('ativo') }}, true) as is_ativo,
+        {{ cvdw_timestamp('referencia_data') }} as atualizado_em,
+        _dlt_load_id
+    from source
 
 ),
 

@@ -1,21 +1,24 @@
-{%- set src = source('cvdw', 'imobiliarias') -%}
-{%- set cols = cvdw_columns('cvdw', 'imobiliarias') -%}
-
 with
+
+source as (
+
+    select * from {{ source('cvdw', 'imobiliarias') }}
+
+),
 
 renamed as (
 
     select
-        {{ cvdw_column(cols, 'idimobiliaria', 'bigint') }} as idimobiliaria,
-        {{ cvdw_text(cvdw_column(cols, 'nome')) }} as imobiliaria,
-        {{ cvdw_text(cvdw_column(cols, 'razao_social')) }} as razao_social,
-        {{ cvdw_text(cvdw_column(cols, 'cidade')) }} as cidade,
-        {{ cvdw_text(cvdw_column(cols, 'estado')) }} as estado,
-        {{ cvdw_timestamp(cvdw_column(cols, 'data_cad')) }} as data_cad,
-        coalesce({{ cvdw_bool(cvdw_column(cols, 'ativo')) }}, true) as is_ativo,
-        {{ cvdw_timestamp(cvdw_column(cols, 'referencia_data')) }} as atualizado_em,
-        {{ cvdw_column(cols, '_dlt_load_id') }} as _dlt_load_id
-    from {{ cvdw_from(src, cols) }}
+        idimobiliaria,
+        {{ cvdw_text('nome') }} as imobiliaria,
+        {{ cvdw_text('razao_social') }} as razao_social,
+        {{ cvdw_text('cidade') }} as cidade,
+        {{ cvdw_text('estado') }} as estado,
+        {{ cvdw_timestamp('data_cad') }} as data_cad,
+        coalesce({{ cvdw_bool('ativo') }}, true) as is_ativo,
+        {{ cvdw_timestamp('referencia_data') }} as atualizado_em,
+        _dlt_load_id
+    from source
 
 ),
 

@@ -1,39 +1,42 @@
-{%- set src = source('cvdw', 'unidades') -%}
-{%- set cols = cvdw_columns('cvdw', 'unidades') -%}
-
 with
+
+source as (
+
+    select * from {{ source('cvdw', 'unidades') }}
+
+),
 
 renamed as (
 
     select
-        {{ cvdw_text(cvdw_column(cols, 'idunidade')) }} as idunidade,
-        {{ cvdw_column(cols, 'idunidade_int', 'bigint') }} as idunidade_int_raw,
-        {{ cvdw_column(cols, 'idempreendimento', 'bigint') }} as idempreendimento,
-        {{ cvdw_text(cvdw_column(cols, 'nome_empreendimento')) }} as empreendimento,
-        {{ cvdw_text(cvdw_column(cols, 'tipo_empreendimento')) }} as tipo_empreendimento,
-        {{ cvdw_column(cols, 'idetapa', 'bigint') }} as idetapa,
-        {{ cvdw_text(cvdw_column(cols, 'etapa')) }} as etapa,
-        {{ cvdw_column(cols, 'idbloco', 'bigint') }} as idbloco,
-        {{ cvdw_text(cvdw_column(cols, 'bloco')) }} as bloco,
-        {{ cvdw_text(cvdw_column(cols, 'nome')) }} as unidade,
-        {{ cvdw_text(cvdw_column(cols, 'tipologia')) }} as tipologia,
-        {{ cvdw_text(cvdw_column(cols, 'tipo')) }} as tipo,
-        {{ cvdw_numeric(cols, 'area_privativa') }} as area_privativa,
-        {{ cvdw_numeric(cols, 'area_comum') }} as area_comum,
-        {{ cvdw_parse_number(cvdw_column(cols, 'andar')) }}::integer as andar,
-        {{ cvdw_parse_number(cvdw_column(cols, 'vagas_garagem')) }}::integer as vagas_garagem,
-        {{ cvdw_numeric(cols, 'valor') }} as valor,
-        {{ cvdw_numeric(cols, 'valor_avaliacao') }} as valor_avaliacao,
-        {{ cvdw_date(cvdw_column(cols, 'liberar_a_partir')) }} as liberar_a_partir,
-        {{ cvdw_date(cvdw_column(cols, 'data_entrega')) }} as data_entrega,
-        {{ cvdw_date(cvdw_column(cols, 'data_entrega_chaves')) }} as data_entrega_chaves,
-        {{ cvdw_column(cols, 'situacao_mapa_disponibilidade', 'integer') }} as idsituacao_mapa,
-        {{ cvdw_bool(cvdw_column(cols, 'situacao_para_venda')) }} as is_para_venda,
-        {{ cvdw_bool(cvdw_column(cols, 'situacao_vendida')) }} as is_vendida,
-        {{ cvdw_bool(cvdw_column(cols, 'situacao_bloqueada')) }} as is_bloqueada,
-        {{ cvdw_timestamp(cvdw_column(cols, 'referencia_data')) }} as atualizado_em,
-        {{ cvdw_column(cols, '_dlt_load_id') }} as _dlt_load_id
-    from {{ cvdw_from(src, cols) }}
+        {{ cvdw_text('idunidade') }} as idunidade,
+        {{ cvdw_parse_number('idunidade_int') }}::bigint as idunidade_int_raw,
+        idempreendimento,
+        {{ cvdw_text('nome_empreendimento') }} as empreendimento,
+        {{ cvdw_text('tipo_empreendimento') }} as tipo_empreendimento,
+        idetapa,
+        {{ cvdw_text('etapa') }} as etapa,
+        idbloco,
+        {{ cvdw_text('bloco') }} as bloco,
+        {{ cvdw_text('nome') }} as unidade,
+        {{ cvdw_text('tipologia') }} as tipologia,
+        {{ cvdw_text('tipo') }} as tipo,
+        {{ cvdw_number('area_privativa') }} as area_privativa,
+        {{ cvdw_number('area_comum') }} as area_comum,
+        {{ cvdw_parse_number('andar') }}::integer as andar,
+        {{ cvdw_parse_number('vagas_garagem') }}::integer as vagas_garagem,
+        {{ cvdw_number('valor') }} as valor,
+        {{ cvdw_number('valor_avaliacao') }} as valor_avaliacao,
+        {{ cvdw_date('liberar_a_partir') }} as liberar_a_partir,
+        {{ cvdw_date('data_entrega') }} as data_entrega,
+        {{ cvdw_date('data_entrega_chaves') }} as data_entrega_chaves,
+        situacao_mapa_disponibilidade::integer as idsituacao_mapa,
+        {{ cvdw_bool('situacao_para_venda') }} as is_para_venda,
+        {{ cvdw_bool('situacao_vendida') }} as is_vendida,
+        {{ cvdw_bool('situacao_bloqueada') }} as is_bloqueada,
+        {{ cvdw_timestamp('referencia_data') }} as atualizado_em,
+        _dlt_load_id
+    from source
 
 ),
 
