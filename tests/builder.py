@@ -58,9 +58,10 @@ class Built:
 
         assert cvdw.main([]) == 0
 
-    def dbt(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                   "--target-path", str(self.target_dir), "--log-path", str(self.target_dir)]
+    def dbt(self, *args: str, timeout: float = 300, project: Path = DBT_DIR) -> subprocess.CompletedProcess:
+        target = self.target_dir if project == DBT_DIR else project / "target"
+        command = [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(DBT_DIR),
+                   "--target-path", str(target), "--log-path", str(target)]
         return subprocess.run(command, cwd=PROJECT_DIR, env=os.environ.copy(), capture_output=True,
                               text=True, timeout=timeout)
 

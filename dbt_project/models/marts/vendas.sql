@@ -23,7 +23,8 @@ final as (
         round(valor_contrato, 2)::numeric(18, 2) as valor_contrato,
         round(vgv_tabela, 2)::numeric(18, 2) as vgv_tabela,
         is_distrato,
-        data_distrato
+        data_distrato,
+        is_ausente_em_reservas
     from vendas
 
 )
