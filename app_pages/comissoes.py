@@ -9,6 +9,7 @@ from dashboard.views import comissoes as view
 
 f = ui.current_filters()
 ui.page_header("Comissões", f, "comissões das vendas feitas no período")
+ui.require_marts("comissoes")
 page = ui.page_model(view.commissions_page, f)
 
 ui.show_cards(page["cards"])

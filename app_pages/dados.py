@@ -1,5 +1,6 @@
 """Dados: whether the numbers are current and trustworthy — the last loads from CVDW, rows per
-raw table, source freshness, the last ``dbt build`` and the last scheduled runs."""
+raw table, source freshness, the last ``dbt build``, the CRM's anomalies the marts keep and the
+last scheduled runs."""
 
 import streamlit as st
 
@@ -8,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard.views import dados as view
 
 ui.page_header("Dados", note="de onde vêm os números e quando foram atualizados")
+# Reads no mart but marts.anomalias, whose section says when it is missing: the page works without marts.
 now = data.now()
 page = ui.page_model(view.dados_page, view.artifacts())
 last_load, build = page["last_load"], page["build"]
@@ -48,6 +50,15 @@ else:
         with st.expander(f"Alertas e falhas ({len(build.problems)})"):
             for status, node, message in build.problems:
                 st.markdown(f"**{view.BUILD.get(status, status)}** · `{node}`: {message}")
+
+st.subheader("Anomalias nos dados do CVCRM")
+st.caption(view.ANOMALIES_ABOUT)
+if page["anomalies"] is None:
+    ui.empty(page["anomalies_note"])
+elif not page["anomalies"]:
+    st.success(view.NO_ANOMALIES, icon=":material/check_circle:")
+else:
+    ui.show_table(page["anomaly_table"])
 
 st.subheader("Últimas execuções agendadas")
 if page["history"] is None:

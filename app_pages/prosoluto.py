@@ -8,6 +8,7 @@ from dashboard.views import prosoluto as view
 
 f = ui.current_filters()
 ui.page_header("Pró-soluto", f, "parte do contrato financiada pela própria incorporadora")
+ui.require_marts("prosoluto", "vendas")
 page = ui.page_model(view.prosoluto_page, f)
 
 ui.show_cards(page["cards"])

@@ -10,6 +10,7 @@ from dashboard.views import vendas as view
 
 f = ui.current_filters()
 ui.page_header("Vendas", f)
+ui.require_marts("vendas")
 page = ui.page_model(view.sales_page, f)
 
 month, last_year = view.this_month(f.period)

@@ -11,7 +11,7 @@ from dashboard.views import visao_geral as view
 f = ui.current_filters()
 previous = m.previous_period(f.period)
 ui.page_header("Visão geral", f, f"comparado com {fmt.period(previous.start, previous.end)}")
-
+ui.require_marts("vendas", "comissoes", "vso")
 page = ui.page_model(view.overview, f)
 
 st.subheader("Vendas")

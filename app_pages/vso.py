@@ -10,6 +10,7 @@ f = ui.current_filters()
 ui.page_header("VSO — venda sobre oferta", f,
                "VSO = vendas líquidas ÷ (estoque no início do mês + lançamentos do mês); "
                "o filtro de imobiliárias não se aplica")
+ui.require_marts("vso")
 page = ui.page_model(view.vso_page, f)
 
 ui.show_cards(page["cards"])

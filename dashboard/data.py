@@ -4,12 +4,16 @@ Every query is a constant SQL text with bound parameters (``%(name)s``); filter 
 a user travel only as parameters, never as SQL. Results are cached with ``st.cache_data`` for
 ``CACHE_SECONDS``, keyed by the database too, so two warehouses never share a cache entry.
 The connection is read-only and comes from the ``PG*`` variables (or the embedded PostgreSQL).
+Which marts exist and have rows is checked first (``mart_states``), so that a missing or empty
+mart stops only the pages that read it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +29,7 @@ from dashboard.metrics import Period, add_months, month_range
 from pipelines import clock, warehouse
 
 CACHE_SECONDS = 600
+MART_CHECK_SECONDS = 60  # a mart rebuilt after the dashboard said it was missing shows within a minute
 TABLE_ROWS = 100  # rows a table of sales or commissions shows on screen; its CSV download has them all
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # NUMERIC to float: the app formats and charts values, the sums themselves are done in SQL.
@@ -85,13 +90,14 @@ def _connect():
     return conn
 
 
-def _run(sql: str, params: dict[str, Any]) -> pd.DataFrame:
+@contextmanager
+def _session() -> Iterator[psycopg2.extensions.cursor]:
+    """A cursor on a new read-only connection, closed afterwards; the database's refusals become
+    ``DataUnavailable``."""
     conn = _connect()
     try:
         with conn.cursor() as cur:
-            cur.execute(sql, params)
-            columns = [c.name for c in cur.description]
-            return pd.DataFrame(cur.fetchall(), columns=columns)
+            yield cur
     except errors.UndefinedTable as exc:
         raise DataUnavailable(
             "As tabelas do painel (schema marts) ainda não existem neste banco: rode a carga e "
@@ -104,6 +110,16 @@ def _run(sql: str, params: dict[str, Any]) -> pd.DataFrame:
         ) from exc
     finally:
         conn.close()
+
+
+def _frame(cur: psycopg2.extensions.cursor, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    cur.execute(sql, params)
+    return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
+
+
+def _run(sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    with _session() as cur:
+        return _frame(cur, sql, params)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner="Consultando o banco de dados…", max_entries=500)
@@ -134,13 +150,76 @@ def _months(period: Period) -> dict[str, date]:
     return {"m0": period.first_month, "m1": period.last_month}
 
 
+# --------------------------------------------------------------------------- marts present
+# The marts the pages read (``ui.require_marts`` at the top of each page names its own), and what
+# the check below says of each.
+MARTS = ("empreendimentos", "vendas", "comissoes", "vso", "prosoluto", "anomalias")
+READY, EMPTY, MISSING, DENIED = "ready", "empty", "missing", "denied"
+MART_MESSAGES = {
+    MISSING: "O mart `marts.{mart}` não existe neste banco. Reconstrua os marts com "
+             "`cvdw-ops run --stages build` (ou `dbt build` em dbt_project/).",
+    EMPTY: "O mart `marts.{mart}` está vazio neste banco; se o CVDW tem dados, rode a carga e o build: "
+           "`cvdw-ops run`.",
+    DENIED: "O usuário {user} não tem permissão de leitura no mart `marts.{mart}`: conceda USAGE e SELECT "
+            "no schema marts (veja o README).",
+}
+# Whether a mart has rows: one constant text per mart of the fixed list above, run only for those
+# the catalog shows (a missing relation would fail the whole statement).
+_MART_CATALOG = """
+    select m.mart, c.oid is not null as existe,
+           coalesce(has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT'), false)
+               as legivel
+    from unnest(%(marts)s::text[]) as m(mart)
+    left join pg_namespace as n on n.nspname = 'marts'
+    left join pg_class as c
+        on c.relnamespace = n.oid and c.relname = m.mart and c.relkind in ('r', 'p', 'v', 'm', 'f')"""
+_MART_HAS_ROWS = {mart: f"select '{mart}' as mart, exists (select 1 from marts.{mart}) as tem_linhas"
+                  for mart in MARTS}
+
+
+@st.cache_data(ttl=MART_CHECK_SECONDS, show_spinner=False)
+def _mart_states(where: tuple) -> dict[str, str]:
+    with _session() as cur:
+        catalog = _frame(cur, _MART_CATALOG, {"marts": list(MARTS)})
+        states = {row.mart: READY if row.legivel else DENIED if row.existe else MISSING
+                  for row in catalog.itertuples()}
+        readable = [mart for mart in MARTS if states[mart] == READY]
+        if readable:
+            rows = _frame(cur, " union all ".join(_MART_HAS_ROWS[mart] for mart in readable), {})
+            states |= {row.mart: READY if row.tem_linhas else EMPTY for row in rows.itertuples()}
+    return states
+
+
+def mart_states() -> dict[str, str]:
+    """Each of ``MARTS`` → ``READY`` (it has rows), ``EMPTY``, ``MISSING`` or ``DENIED`` (this
+    user cannot read it): two catalog-sized queries, cached for ``MART_CHECK_SECONDS``."""
+    return _mart_states(target())
+
+
+def mart_ready(mart: str) -> bool:
+    return mart_states()[mart] == READY
+
+
+def mart_problems(marts: Iterable[str]) -> list[tuple[str, str]]:
+    """(state, pt-BR message) for each of ``marts`` a page cannot show: missing, empty or not
+    readable. The messages name the mart and the user, never a password."""
+    states = mart_states()
+    return [(states[mart], MART_MESSAGES[states[mart]].format(mart=mart, user=target()[3]))
+            for mart in marts if states[mart] != READY]
+
+
 # --------------------------------------------------------------------------- filter options
+# The sidebar offers what exists: a missing mart gives no options (the pages reading it say why).
 def development_options() -> pd.DataFrame:
+    if not mart_ready("empreendimentos"):
+        return pd.DataFrame({"idempreendimento": [], "empreendimento": []})
     return query("select idempreendimento, coalesce(empreendimento, 'Empreendimento ' || idempreendimento)"
                  " as empreendimento from marts.empreendimentos order by 2")
 
 
 def brokerage_options() -> list[str]:
+    if not mart_ready("vendas"):
+        return []
     df = query("select distinct imobiliaria from marts.vendas where imobiliaria is not null order by 1")
     return df["imobiliaria"].tolist()
 
@@ -404,6 +483,35 @@ def raw_tables() -> pd.DataFrame:
         left join pg_stat_all_tables as s on s.relid = c.oid
         where n.nspname = 'raw' and c.relkind in ('r', 'p') and c.relname not like '\\_dlt\\_%%'
         order by 1""")
+
+
+# Example ids of an anomaly: numeric ids as numbers (9 before 10), then any others as text.
+_ID_ORDER = ("case when id_registro ~ '^[0-9]{1,18}$' then id_registro::bigint end nulls last,"
+             " id_registro")
+
+
+def anomalies(examples: int = 5) -> pd.DataFrame | None:
+    """``marts.anomalias`` (one row per anomaly and record) by kind: its description and CVDW
+    path(s), how many records and the first ``examples`` ids. None when the mart does not exist
+    yet; ``DataUnavailable`` when it cannot be read or lacks the contract's columns."""
+    state = mart_states()["anomalias"]
+    if state == MISSING:
+        return None
+    if state == DENIED:
+        raise DataUnavailable(mart_problems(["anomalias"])[0][1])
+    try:
+        return query(f"""
+            select anomalia, min(descricao) as descricao,
+                   string_agg(distinct caminho, ', ' order by caminho) as caminho, count(*) as quantidade,
+                   (array_agg(id_registro order by {_ID_ORDER}) filter (where id_registro is not null))
+                       [1:%(examples)s] as exemplos
+            from marts.anomalias
+            group by anomalia""", {"examples": examples})
+    except psycopg2.Error as exc:  # another shape than the contract's
+        raise DataUnavailable(
+            "O mart `marts.anomalias` não tem as colunas esperadas (anomalia, descricao, caminho, "
+            "id_registro): reconstrua os marts com `cvdw-ops run --stages build`."
+        ) from exc
 
 
 def run_history(limit: int = 10) -> pd.DataFrame | None:

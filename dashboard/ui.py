@@ -1,5 +1,6 @@
 """Streamlit pieces the pages share: the sidebar filters, KPI cards, pt-BR charts and tables,
-the friendly empty-data message, and the guard that turns a database problem into one line."""
+the friendly empty-data message, the guard that turns a database problem into one line, and the
+check of the marts a page reads."""
 
 from __future__ import annotations
 
@@ -52,7 +53,31 @@ def guarded() -> Iterator[None]:
         st.stop()
 
 
+def require_marts(*marts: str) -> None:
+    """The marts the page reads, declared at its top: when one is missing, empty or not readable,
+    the page says which and how to rebuild it, and stops there; the other pages go on working."""
+    with guarded():
+        problems = data.mart_problems(marts)
+    for state, message in problems:
+        if state == data.EMPTY:
+            st.warning(message, icon=":material/inbox:")
+        else:
+            st.error(message, icon=":material/database_off:")
+    if problems:
+        st.stop()
+
+
 # --------------------------------------------------------------------------- filters
+# What the sidebar says under a filter whose mart cannot give options.
+OPTIONS_STATE = {data.EMPTY: "está vazio", data.MISSING: "não existe neste banco",
+                 data.DENIED: "não pode ser lido por este usuário"}
+
+
+def no_options(what: str, mart: str, states: dict[str, str]) -> None:
+    if states[mart] != data.READY:
+        st.caption(f"Sem opções de {what}: o mart `marts.{mart}` {OPTIONS_STATE[states[mart]]}.")
+
+
 def sidebar_filters() -> Filters:
     """Period, developments and brokerages, in the sidebar of every page. The widgets live in the
     router script, so their keys keep the choices while the user moves between pages."""
@@ -72,14 +97,17 @@ def sidebar_filters() -> Filters:
             period = preset_period(preset, today())
         st.caption(fmt.period(period.start, period.end))
         with guarded():
+            states = data.mart_states()
             developments = data.development_options()
             brokerages = data.brokerage_options()
         names = dict(zip(developments["idempreendimento"], developments["empreendimento"], strict=True))
         emps = st.multiselect("Empreendimentos", list(names), format_func=lambda i: names.get(i, str(i)),
                               key="empreendimentos", placeholder="Todos os empreendimentos",
                               select_all=False)
+        no_options("empreendimentos", "empreendimentos", states)
         imobs = st.multiselect("Imobiliárias", brokerages, key="imobiliarias",
                                placeholder="Todas as imobiliárias", select_all=False)
+        no_options("imobiliárias", "vendas", states)
         st.button("Atualizar dados", icon=":material/refresh:", on_click=data.refresh,
                   help=f"Os dados ficam em cache por {data.CACHE_SECONDS // 60} minutos; "
                   "este botão busca tudo de novo no banco.")

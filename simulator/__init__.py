@@ -3,9 +3,10 @@
 The real CVDW cannot be reached from our machines, so the pipeline is built
 and tested against this; it follows /work/shared/cvdw-api.md, quirks included.
 """
+from .profiles import PROFILES, Profile
 from .world import PATHS, World
 
-__all__ = ["World", "Simulator", "PATHS"]
+__all__ = ["World", "Simulator", "PATHS", "PROFILES", "Profile"]
 
 
 def __getattr__(name: str):

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from pipelines import clock
 
+from .profiles import PROFILES
 from .server import Simulator
 from .world import World
 
@@ -26,6 +27,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--size", type=int, default=2000, help="number of reservations")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default=None,
+                    help="behave like a particular kind of account (simulator/profiles.py)")
     ap.add_argument("--now", type=datetime.fromisoformat, default=None,
                     help="the world's present, YYYY-MM-DD[ HH:MM:SS] (default: the clock's now, "
                          "pipelines/clock.py)")
@@ -42,7 +45,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     a = _args(argv)
     started = time.monotonic()
-    world = World(seed=a.seed, size=a.size, now=a.now or clock.naive_now().replace(microsecond=0))
+    world = World(seed=a.seed, size=a.size, now=a.now or clock.naive_now().replace(microsecond=0),
+                  profile=a.profile)
     sim = Simulator(world, email=a.email, token=a.token,
                     requests_per_window=a.requests_per_window,
                     window_seconds=a.window_seconds, block_seconds=a.block_seconds,
@@ -52,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     sim.start()
     print(f"CVDW simulator serving {sim.base_url} (seed={a.seed}, size={a.size}, "
+          f"profile={a.profile or 'none'}, "
           f"built in {time.monotonic() - started:.1f}s)", flush=True)
     try:
         while not stop.wait(0.5):

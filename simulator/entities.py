@@ -87,5 +87,5 @@ class USit(Rec):
 
 
 class Atd(Rec):
-    __slots__ = ("id", "t_cad", "emp", "units", "step", "t_sit", "canal",
+    __slots__ = ("id", "t_cad", "emp", "units", "cliente", "step", "t_sit", "canal",
                  "assunto", "prioridade", "lead", "corr", "n_inter", "row")

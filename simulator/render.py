@@ -383,6 +383,8 @@ class Renderer:
         sit = P.ATD_SITS[a.step]
         assunto = P.ASSUNTOS[a.assunto]
         u = a.units[0] if a.units else None
+        idcliente = a.cliente or 20000 + h(a.id, 1) % 5000
+        cli = _client(idcliente)
         row = _base(tab, i)
         row.update({
             "idatendimento": a.id, "protocolo": f"AT{a.id:07d}", "data_cad": fmt_dt(a.t_cad),
@@ -392,11 +394,9 @@ class Renderer:
             "etapa": u.etapa[1] if u else None, "bloco": u.bloco[1] if u else None,
             "unidade": u.nome if u else "",
             "idunidade": ", ".join(str(x.id) for x in a.units),
-            "idcliente": 20000 + h(a.id, 1) % 5000, "assunto": assunto[0],
-            "cliente": _client(20000 + h(a.id, 1) % 5000)["cliente"],
-            "nome_cliente": _client(20000 + h(a.id, 1) % 5000)["cliente"],
-            "documento_cliente": _client(20000 + h(a.id, 1) % 5000)["documento_cliente"],
-            "email_cliente": _client(20000 + h(a.id, 1) % 5000)["email"],
+            "idcliente": idcliente, "assunto": assunto[0], "cliente": cli["cliente"],
+            "nome_cliente": cli["cliente"], "documento_cliente": cli["documento_cliente"],
+            "email_cliente": cli["email"],
             "telefone_atendimento": _phone(a.id, 31),
             "subassunto": assunto[1], "idresponsavel": h(a.id, 2) % 40 + 1,
             "idcorretor": a.corr.id, "idimobiliaria": a.corr.imob.id,

@@ -6,11 +6,18 @@ world renders a dict only when a row is served. The index is the order the
 API serves rows in: ascending ``(referencia_data, seq)``, where ``seq`` grows
 every time a row is added or changed, which keeps ties in a stable order and
 puts a freshly edited row behind its equals.
+
+An account profile (:mod:`simulator.profiles`) can keep rows out of the
+index: a path the account does not use serves nothing (``blank``), and single
+rows can be ``hidden`` (a sale missing from ``reservas``). Hidden rows still
+live and change with the world; leaving them out of the index is what keeps
+``total_de_registros``, offsets and date filters consistent with what is
+served.
 """
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import count
 from typing import Any
 
@@ -35,6 +42,9 @@ class Table:
         self._dates: list[str] = []
         self._pending: dict[int, None] = {}
         self._by_ref: dict[str, int] | None = None
+        self.shape: Callable[[dict], dict] | None = None  # the profile's row edit
+        self.hidden: frozenset[int] = frozenset()
+        self.blank = False
 
     def __len__(self) -> int:
         return len(self.ents)
@@ -61,7 +71,8 @@ class Table:
         if rdate <= self.rdate[i]:
             return False
         if self._order is not None and i not in self._pending:
-            self._unindex(i)
+            if i not in self.hidden:  # a hidden row was never indexed
+                self._unindex(i)
             self._pending[i] = None
         self.rdate[i] = rdate
         self.seq[i] = next(_SEQ)
@@ -79,6 +90,8 @@ class Table:
 
     def index(self) -> tuple[list[int], list[str]]:
         """Sorted row ids and their dates, built or patched on demand."""
+        if self.blank:
+            return [], []
         if self._order is None:
             self._rebuild()
         elif self._pending:
@@ -90,16 +103,21 @@ class Table:
         seq, rdate = self.seq, self.rdate
         order = sorted(range(len(seq)), key=seq.__getitem__)
         order.sort(key=rdate.__getitem__)  # stable: ties keep seq order
+        if self.hidden:
+            order = [i for i in order if i not in self.hidden]
         self._order = order
         self._dates = [rdate[i] for i in order]
         self._pending = {}
 
     def _flush(self) -> None:
         """Append changed rows; they are newer than everything indexed."""
-        rdate, seq = self.rdate, self.seq
-        new = sorted(self._pending, key=lambda i: (rdate[i], seq[i]))
+        rdate, seq, hidden = self.rdate, self.seq, self.hidden
+        new = sorted((i for i in self._pending if i not in hidden),
+                     key=lambda i: (rdate[i], seq[i]))
         self._pending = {}
         assert self._order is not None
+        if not new:
+            return
         if self._dates and rdate[new[0]] < self._dates[-1]:
             self._rebuild()
             return
@@ -142,8 +160,19 @@ class Table:
         """Schema drift: ``name`` appears in every rendered row from now on."""
         self.extra[name] = value
 
+    def hide(self, rows: Iterable[int]) -> None:
+        """Keep rows ``rows`` out of what the path serves (they stay in the world)."""
+        self.hidden = self.hidden | frozenset(rows)
+        self._order, self._pending = None, {}
+
     def decorate(self, row: dict) -> dict:
-        """Apply drift fields to a freshly rendered row."""
+        """Apply the profile's edit, then drift fields, to a freshly rendered row.
+
+        Drift comes last so a field added by :meth:`add_field` is never left
+        out by the profile: it is new schema, not the account's configuration.
+        """
+        if self.shape is not None:
+            row = self.shape(row)
         for name, value in self.extra.items():
             row[name] = value(row) if callable(value) else value
         return row

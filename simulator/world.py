@@ -7,6 +7,9 @@ bank. Every event stamps the rows it changes, so ``referencia_data`` always
 means "last change" and is never after ``now``. Everything comes from one
 ``random.Random(seed)``; the wall clock is never read. Events planned after
 ``now`` stay queued, which is what :meth:`World.advance` plays forward.
+
+An optional account profile (:mod:`simulator.profiles`) changes how rows are
+served (fields, names, empty paths, anomalies), never which events happen.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any
 
 from . import pools as P
 from .entities import Atd, Comm, Cond, Corr, Emp, Hist, Imob, Lead, Pag, Rep, Reserva, Unit, USit
+from .profiles import Account, Profile, resolve
 from .render import Renderer
 from .table import Table
 from .timefmt import DAY, ZERO, fmt_dt, from_ts, midnight, parse_dt, to_ts
@@ -34,11 +38,17 @@ HOUR = 3600
 
 
 class World:
-    """The simulated account; see the module docstring."""
+    """The simulated account; see the module docstring.
+
+    ``profile`` (a :class:`~simulator.profiles.Profile` or the name of one in
+    ``PROFILES``) makes it serve rows the way that kind of account does.
+    """
 
     def __init__(self, seed: int = 1, size: int = 2000,
-                 now: datetime = datetime(2026, 11, 1, 10, 0, 0)) -> None:
+                 now: datetime = datetime(2026, 11, 1, 10, 0, 0),
+                 profile: Profile | str | None = None) -> None:
         self.seed, self.size = seed, size
+        self.profile = resolve(profile)  # before the build: a bad name fails at once
         self.rng = P.FastRandom(seed)
         self.now = to_ts(now)
         self.start = self.now - 3 * 365 * DAY
@@ -71,6 +81,25 @@ class World:
                 gc.enable()
         gc.freeze()  # keep the world out of later collections (page latency)
         self.render = Renderer(self)
+        self.account = Account(self, self.profile) if self.profile else None
+
+    # -------------------------------------------------------------- profile
+    @property
+    def profile_anomalies(self) -> dict[str, list[int]]:
+        """Injected anomalies: kind -> sorted ids (idcomissao, or idreserva for
+        ``venda_ausente_em_reservas``); only kinds injected; {} without a profile."""
+        return self.account.anomalies if self.account else {}
+
+    @property
+    def profile_fields(self) -> dict[str, dict[str, list[str]]]:
+        """Per path: ``omitted``, ``nulled`` and ``undocumented`` field names."""
+        return self.account.fields() if self.account else {}
+
+    @property
+    def profile_names(self) -> dict[str, dict[str, str]]:
+        """The account's names: group (``reserva``, ``comissao``, ``serie``) ->
+        canonical name -> name served."""
+        return self.account.names if self.account else {}
 
     # ------------------------------------------------------------------ API
     def rows(self, path: str) -> list[dict]:
@@ -594,11 +623,15 @@ class World:
         self.leads.append(ld)
 
     def _on_atd(self, t: int, _: Any) -> None:
+        # An after-sale ticket (cvdw-api.md, "Corrections"): a buyer asks about a unit sold
+        # to them (assistência técnica, boleto...), so it names that unit and that client.
         rng = self.rng
-        sold = [r.unit for r in rng.sample(self.reservas, min(2, len(self.reservas)))]
-        units = sold[:rng.choice((1, 1, 2))] if sold else []
+        owners = [r for r in rng.sample(self.reservas, min(16, len(self.reservas)))
+                  if r.t_venda is not None and r.t_venda <= t]
+        units = [r.unit for r in owners[:rng.choice((1, 1, 2))]]
         a = Atd(id=self._id("atd"), t_cad=t, emp=units[0].emp if units else rng.choice(self.emps),
-                units=units, step=0, t_sit=t, canal=rng.randrange(len(P.CANAIS)),
+                units=units, cliente=owners[0].idcliente if owners else None,
+                step=0, t_sit=t, canal=rng.randrange(len(P.CANAIS)),
                 assunto=rng.randrange(len(P.ASSUNTOS)), prioridade=rng.choice("SNNN"),
                 lead=rng.choice(self.leads).id if self.leads and rng.random() < 0.5 else None,
                 corr=rng.choice(self.corrs), n_inter=1)

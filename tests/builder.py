@@ -73,11 +73,11 @@ class Built:
 
 @contextmanager
 def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
-                now: datetime | None = None) -> Iterator[Built]:
+                now: datetime | None = None, profile: str | None = None) -> Iterator[Built]:
     """A fresh database holding one simulator world (as of ``now``, else the simulator's fixed
-    day), loaded and built; the PG*, dlt and CVDW variables point at it (and the simulator) until
-    the block ends, then it is dropped."""
-    world = World(seed=seed, size=size, **({"now": now} if now else {}))
+    day; an account ``profile``, else the kind default), loaded and built; the PG*, dlt and CVDW
+    variables point at it (and the simulator) until the block ends, then it is dropped."""
+    world = World(seed=seed, size=size, profile=profile, **({"now": now} if now else {}))
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin(f"create database {name}")
     try:

@@ -1,14 +1,17 @@
 """The dashboard with Streamlit's AppTest on a database the suite builds (simulator world → real
 load → real ``dbt build``): every page renders, its KPIs equal values computed here from the
 marts with SQL, filters change the numbers and persist across pages, empty selections show the
-friendly message, SQL in a filter value stays data, the password gate and the read-only role work.
+friendly message, SQL in a filter value stays data, the password gate and the read-only role work,
+a missing or empty mart stops only the pages that read it, the Dados page lists the CRM's anomalies.
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import psycopg2
@@ -20,6 +23,7 @@ from dashboard import formatting as fmt
 from dashboard import metrics as m
 from dashboard.metrics import Period
 from dashboard.ui import EMPTY_MESSAGE
+from dashboard.views import dados
 from pipelines import clock, warehouse
 from pipelines.ops import history
 
@@ -259,6 +263,184 @@ def test_dados_page_shows_the_run_history(built: Built):
         built.query("drop schema ops cascade")
 
 
+# --------------------------------------------------------------------------- missing or empty marts
+# The marts each page reads (the Dados page reads none: raw, ops and dbt's files).
+READS = {"visao_geral": {"vendas", "comissoes", "vso"}, "vendas": {"vendas"}, "vso": {"vso"},
+         "comissoes": {"comissoes"}, "prosoluto": {"prosoluto", "vendas"}, "dados": set()}
+
+
+def missing_message(mart: str) -> str:
+    return (f"O mart `marts.{mart}` não existe neste banco. Reconstrua os marts com "
+            "`cvdw-ops run --stages build` (ou `dbt build` em dbt_project/).")
+
+
+def empty_message(mart: str) -> str:
+    return (f"O mart `marts.{mart}` está vazio neste banco; se o CVDW tem dados, rode a carga e o build: "
+            "`cvdw-ops run`.")
+
+
+def exists(b: Built, relation: str) -> bool:
+    return b.query("select to_regclass(%s) is not null", (relation,))[0][0]
+
+
+@contextmanager
+def hidden(b: Built, *marts: str, empty: bool = False) -> Iterator[None]:
+    """These marts renamed away (with ``empty``, each replaced by an empty copy) while the block
+    runs; then back as they were, with the dashboard's caches cleared."""
+    present = [mart for mart in marts if exists(b, f"marts.{mart}")]
+    for mart in present:
+        b.query(f"alter table marts.{mart} rename to {mart}_hidden")
+        if empty:
+            b.query(f"create table marts.{mart} (like marts.{mart}_hidden)")
+    try:
+        data.refresh()
+        yield
+    finally:
+        for mart in present:
+            b.query(f"drop table if exists marts.{mart}; alter table marts.{mart}_hidden rename to {mart}")
+        data.refresh()
+
+
+def every_page(visit) -> None:
+    """``visit(page, at)`` on each page in turn, in one session (the sidebar runs each time)."""
+    at = app()
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, at.exception[0].message)
+        visit(page, at)
+
+
+def sidebar_captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.sidebar.caption]
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["missing", "empty"])
+@pytest.mark.parametrize("mart", ["vendas", "comissoes", "vso", "prosoluto"])
+def test_a_missing_or_empty_mart_stops_only_the_pages_reading_it(built: Built, mart: str, empty: bool):
+    message = (empty_message if empty else missing_message)(mart)
+
+    def visit(page: str, at: AppTest) -> None:
+        shown = [w.value for w in at.warning] if empty else [e.value for e in at.error]
+        if mart in READS[page]:
+            assert at.title and shown == [message] and not at.metric, page
+            assert "marts.empreendimentos" not in " ".join(shown)
+        else:
+            assert at.metric and not at.error and not at.warning, page
+        assert at.sidebar.multiselect(key="empreendimentos").options  # the other marts still give options
+        brokerages = at.sidebar.multiselect(key="imobiliarias").options
+        state = "está vazio" if empty else "não existe neste banco"
+        note = f"Sem opções de imobiliárias: o mart `marts.vendas` {state}."
+        assert (not brokerages, note in sidebar_captions(at)) == ((mart == "vendas",) * 2)
+
+    with hidden(built, mart, empty=empty):
+        every_page(visit)
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["missing", "empty"])
+def test_the_sidebar_works_without_its_marts(built: Built, empty: bool):
+    """marts.empreendimentos gone: every page renders, with no development to choose and a line
+    saying why; with marts.vendas gone too, no brokerage either, and the pages reading it say so."""
+    state = "está vazio" if empty else "não existe neste banco"
+    with hidden(built, "empreendimentos", empty=empty):
+        def alone(page: str, at: AppTest) -> None:
+            assert at.metric and not at.error and not at.warning, page
+            assert at.sidebar.multiselect(key="empreendimentos").options == []
+            assert at.sidebar.multiselect(key="imobiliarias").options
+            assert (f"Sem opções de empreendimentos: o mart `marts.empreendimentos` {state}."
+                    in sidebar_captions(at))
+        every_page(alone)
+
+        with hidden(built, "vendas", empty=empty):
+            def both(page: str, at: AppTest) -> None:
+                assert at.sidebar.multiselect(key="empreendimentos").options == []
+                assert at.sidebar.multiselect(key="imobiliarias").options == []
+                shown = [w.value for w in at.warning] if empty else [e.value for e in at.error]
+                if "vendas" in READS[page]:
+                    assert shown == [(empty_message if empty else missing_message)("vendas")], page
+                else:
+                    assert at.metric and not shown, page
+            every_page(both)
+
+
+def test_a_chosen_development_whose_mart_is_gone(built: Built):
+    """A development chosen before marts.empreendimentos went away: no crash; the choice, which the
+    sidebar can no longer show, is dropped, and the numbers are those of every development."""
+    dev = built.query("select idempreendimento from marts.vendas where data_venda between %s and %s"
+                      " group by 1 order by count(*) limit 1", (PERIOD.start, PERIOD.end))[0][0]
+    with hidden(built, "empreendimentos"):
+        at = app("visao_geral", emps=(dev,))
+        assert not at.error and at.sidebar.multiselect(key="empreendimentos").value == []
+        assert cards(at)["Vendas brutas"] == fmt.integer(expected_sales(built, PERIOD)["vendas_brutas"])
+
+
+def test_without_any_mart_only_the_dados_page_shows_data(built: Built):
+    built.query("alter schema marts rename to marts_hidden")
+    try:
+        def visit(page: str, at: AppTest) -> None:
+            errors = [e.value for e in at.error]
+            assert sorted(errors) == sorted(missing_message(mart) for mart in READS[page]), page
+            assert bool(at.metric) == (page == "dados"), page
+            if page == "dados":
+                assert cards(at)["Último dbt build"] == "Aprovado"
+                assert dados.ANOMALIES_LATER in infos(at)
+        every_page(visit)
+    finally:
+        built.query("alter schema marts_hidden rename to marts")
+        data.refresh()
+
+
+# --------------------------------------------------------------------------- anomalies (Dados)
+def test_dados_page_without_the_anomalies_mart(built: Built):
+    with hidden(built, "anomalias"):
+        at = app("dados")
+        assert "Anomalias nos dados do CVCRM" in [s.value for s in at.subheader]
+        assert dados.ANOMALIES_LATER in infos(at)
+        assert not at.error and cards(at)["Último dbt build"] == "Aprovado"  # the rest of the page
+
+
+@contextmanager
+def anomalies_table(b: Built, rows: list[tuple]) -> Iterator[None]:
+    """A marts.anomalias of the contract's shape holding ``rows``, in place of the built one."""
+    with hidden(b, "anomalias"):
+        b.query("create table marts.anomalias (anomalia text, descricao text, caminho text,"
+                " id_registro text, detalhe text)")
+        try:
+            for row in rows:
+                b.query("insert into marts.anomalias values (%s, %s, %s, %s, %s)", row)
+            data.refresh()
+            yield
+        finally:
+            b.query("drop table marts.anomalias")
+
+
+def test_dados_page_lists_the_anomalies_by_kind(built: Built):
+    negative = [("comissao_valor_negativo", "Comissão com valor negativo", "comissoes", i, "-10.00")
+                for i in ("12", "3", "40", "5", "100", "7", "8")]
+    absent = [("venda_ausente_em_reservas", "Venda sem reserva correspondente", "vendas", i, None)
+              for i in ("20", "9")]
+    with anomalies_table(built, [*absent, *negative]):
+        at = app("dados")
+        assert not at.error
+        table = next(d for d in at.dataframe if "exemplos" in d.value.columns)
+        assert table.value.to_dict("records") == [
+            {"descricao": "Comissão com valor negativo", "caminho": "comissoes", "quantidade": "7",
+             "exemplos": "3, 5, 7, 8, 12"},
+            {"descricao": "Venda sem reserva correspondente", "caminho": "vendas", "quantidade": "2",
+             "exemplos": "9, 20"},
+        ]
+        headers = json.loads(table.proto.columns)
+        assert [headers[c]["label"] for c in table.value.columns] == [
+            "Descrição", "Caminho no CVDW", "Quantidade", "Exemplos"]
+        assert dados.ANOMALIES_ABOUT in [c.value for c in at.caption]
+
+
+def test_dados_page_without_anomalies(built: Built):
+    with anomalies_table(built, []):
+        at = app("dados")
+        assert [s.value for s in at.success] == ["Nenhuma anomalia encontrada nos dados carregados."]
+        assert not at.error
+
+
 # --------------------------------------------------------------------------- filters
 def test_filters_change_the_numbers_and_persist_across_pages(built: Built):
     dev = built.query("select idempreendimento from marts.vendas where data_venda between %s and %s"
@@ -460,6 +642,15 @@ def test_the_app_works_with_the_read_only_role(built: Built, monkeypatch: pytest
         assert "Histórico de execuções indisponível." not in infos(at)  # ops.runs is readable
         assert cards(app("visao_geral"))["Vendas brutas"] == fmt.integer(
             expected_sales(built, PERIOD)["vendas_brutas"])
+        conn = psycopg2.connect(**p)  # as the owner: one mart this role may no longer read
+        with conn, conn.cursor() as cur:
+            cur.execute(f"revoke select on marts.comissoes from {role}")
+        conn.close()
+        denied = (f"O usuário {role} não tem permissão de leitura no mart `marts.comissoes`: conceda "
+                  "USAGE e SELECT no schema marts (veja o README).")
+        for page in PAGES:
+            at = app(page)
+            assert [e.value for e in at.error] == ([denied] if "comissoes" in READS[page] else []), page
     finally:
         monkeypatch.undo()  # back to the owner for the clean-up
         built.query("drop table marts.zz_rebuilt; drop schema ops cascade")

@@ -1,4 +1,4 @@
-"""The dashboard's pure functions: pt-BR formatting, periods and KPI arithmetic."""
+"""The dashboard's pure functions: pt-BR formatting, periods, KPI arithmetic, the anomalies summary."""
 
 from __future__ import annotations
 
@@ -140,3 +140,36 @@ def test_csv_is_what_excel_in_brazil_opens():
     assert csv.startswith("\ufeff".encode())
     assert csv.decode("utf-8-sig").splitlines() == ["Data da venda;Valor do contrato;Distratada",
                                                      "07/03/2026;1234567,89;Sim"]
+
+
+def test_anomalies_by_kind_most_frequent_first():
+    import pandas as pd
+
+    from dashboard.views.dados import ANOMALY_COLUMNS, anomaly_summary
+
+    kinds = pd.DataFrame({  # data.anomalies(): one row per kind, the example ids already in order
+        "anomalia": ["venda_ausente_em_reservas", "comissao_valor_negativo", "comissao_sem_reserva",
+                     "comissao_percentual_fora_da_faixa"],
+        "descricao": ["Venda listada em /vendas cuja reserva não está em /reservas",
+                      "Comissão com valor negativo", None, "Comissão com percentual fora de 0% a 100%"],
+        "caminho": ["reservas", "comissoes", "comissoes", "comissoes"],
+        "quantidade": [2, 7, 1, 2],
+        "exemplos": [["9", "20"], ["3", "5", "7", "8", "12"], None, ["A-1"]],
+    })
+    summary = anomaly_summary(kinds)
+    assert list(summary.columns) == list(ANOMALY_COLUMNS)
+    assert list(ANOMALY_COLUMNS.values()) == ["Descrição", "Caminho no CVDW", "Quantidade", "Exemplos"]
+    assert summary.to_dict("records") == [
+        {"descricao": "Comissão com valor negativo", "caminho": "comissoes", "quantidade": 7,
+         "exemplos": "3, 5, 7, 8, 12"},
+        # equal counts: by description
+        {"descricao": "Comissão com percentual fora de 0% a 100%", "caminho": "comissoes", "quantidade": 2,
+         "exemplos": "A-1"},
+        {"descricao": "Venda listada em /vendas cuja reserva não está em /reservas", "caminho": "reservas",
+         "quantidade": 2, "exemplos": "9, 20"},
+        # no description: the kind's code; no ids: no examples
+        {"descricao": "comissao_sem_reserva", "caminho": "comissoes", "quantidade": 1, "exemplos": ""},
+    ]
+    assert kinds["exemplos"].iloc[0] == ["9", "20"]  # the input is left as it was
+    empty = anomaly_summary(kinds.iloc[:0])
+    assert empty.empty and list(empty.columns) == list(ANOMALY_COLUMNS)

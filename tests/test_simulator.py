@@ -454,3 +454,14 @@ def test_quirks_are_present(world: World) -> None:
                for c in world.rows("reservas/condicoes"))
     vendas = world.rows("vendas")
     assert all(v["referencia_data"] == v["data_venda"] + " 00:00:00" for v in vendas)
+
+
+def test_atendimentos_are_after_sale_tickets_of_buyers(world: World) -> None:
+    """cvdw-api.md, "Corrections": a ticket names a unit sold, before it, to the same client."""
+    sold = {(r["idcliente"], str(r["idunidade"])): r["data_venda"] for r in world.rows("reservas")
+            if r.get("data_venda") and not r["data_venda"].startswith("0000")}
+    tickets = [a for a in world.rows("atendimentos") if a["idunidade"]]
+    assert len(tickets) > 0.75 * len(world.rows("atendimentos"))  # early ones: nothing sold yet
+    for a in tickets:
+        first = a["idunidade"].split(", ")[0]
+        assert sold.get((a["idcliente"], first), "9999") <= a["data_cad"], a["idatendimento"]

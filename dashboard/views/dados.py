@@ -1,7 +1,10 @@
 """What the Dados page (``app_pages/dados.py``) shows, computed once per warehouse and dbt run."""
 
+import pandas as pd
+
 from dashboard import data, ui
 from dashboard import formatting as fmt
+from dashboard.data import DataUnavailable
 
 FRESHNESS = {"pass": "Em dia", "warn": "Atenção", "error": "Atrasada", "runtime error": "Erro na verificação"}
 BUILD = {"success": "Modelos construídos", "pass": "Testes aprovados", "warn": "Com alerta",
@@ -13,12 +16,30 @@ RUN_COLUMNS = {
     "tests_passed": "Testes aprovados", "tests_warned": "Com alerta", "tests_failed": "Reprovados",
     "error": "Erro",
 }
+ANOMALY_COLUMNS = {"descricao": "Descrição", "caminho": "Caminho no CVDW", "quantidade": "Quantidade",
+                   "exemplos": "Exemplos"}
+ANOMALIES_ABOUT = ("Estes registros vêm assim do CVCRM e ficam nos marts como estão: corrija-os no CVCRM, "
+                   "no caminho do CVDW indicado.")
+ANOMALIES_LATER = "A lista de anomalias aparece depois de `cvdw-ops run --stages build`."
+NO_ANOMALIES = "Nenhuma anomalia encontrada nos dados carregados."
 TABLE_COLUMNS = {"tabela": "Tabela", "linhas": "Linhas (estimativa)", "ultima_carga": "Carga mais recente",
                  "status": "Atualização"}
 
 
 def moment_or_dash(value) -> str:
     return fmt.moment(value) if value is not None and value == value else fmt.MISSING
+
+
+def anomaly_summary(kinds: pd.DataFrame) -> pd.DataFrame:
+    """``data.anomalies()`` (one row per kind) as the page's table: the most frequent kind first,
+    its example ids joined by commas, its code where it has no description."""
+    out = kinds.copy()
+    out["descricao"] = [d if isinstance(d, str) and d.strip() else code
+                        for d, code in zip(out["descricao"], out["anomalia"], strict=True)]
+    out["exemplos"] = [", ".join(str(i) for i in ids) if isinstance(ids, list | tuple) else ""
+                       for ids in out["exemplos"]]
+    out = out.sort_values(["quantidade", "descricao"], ascending=[False, True], ignore_index=True)
+    return out[list(ANOMALY_COLUMNS)]
 
 
 def artifacts() -> tuple:
@@ -52,4 +73,12 @@ def dados_page(key: tuple) -> dict:
         history["rows_loaded"] = history["rows_loaded"].map(
             lambda v: sum(v.values()) if isinstance(v, dict) else None)
         page["runs"] = ui.table_view(history, RUN_COLUMNS, integers=("rows_loaded",))
+    try:
+        kinds, page["anomalies_note"] = data.anomalies(), ANOMALIES_LATER
+    except DataUnavailable as exc:  # not readable, or not the contract's shape: said in the section only
+        kinds, page["anomalies_note"] = None, str(exc)
+    page["anomalies"] = None if kinds is None else len(kinds)
+    if page["anomalies"]:
+        page["anomaly_table"] = ui.table_view(anomaly_summary(kinds), ANOMALY_COLUMNS,
+                                              integers=("quantidade",))
     return page

@@ -1,0 +1,91 @@
+"""The whole chain on accounts the project did not shape: each simulator profile leaves fields
+out or null, sends undocumented ones, names its situations and series its own way, leaves paths
+empty and carries the CRM's anomalies. On every profile the load and `dbt build` pass, and the
+marts (anomaly list included) equal the figures computed in Python from the world's rows, and
+every dashboard page renders, its sales cards and the Dados page's anomaly list equal them too."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from dashboard import formatting as fmt
+from dashboard.metrics import Period
+from simulator.profiles import PROFILES
+from simulator.world import from_ts
+
+from .builder import Built, built_world
+from .test_app import PAGES, app, cards
+from .test_dbt import check_marts, expected_from
+
+SIZE = 250
+
+
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def account(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    with built_world(31, SIZE, tmp_path_factory.mktemp("profile"), prefix="test_profile",
+                     profile=request.param) as state, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_TARGET_PATH", str(state.target_dir))  # the Dados page reads the build
+        yield state
+
+
+def test_marts_equal_the_world_on_every_profile(account: Built):
+    check_marts(account)
+
+
+def test_each_profile_really_differs_from_the_kind_default(account: Built):
+    """The profile's quirks reached the warehouse: otherwise the test above proves little."""
+    fields = account.world.profile_fields
+    omitted = {(path, name) for path, f in fields.items() for name in f["omitted"]}
+    assert omitted, "no field left out"
+    stored = set(account.query("select table_name, column_name from information_schema.columns"
+                               " where table_schema = 'raw'"))
+    # Declared columns exist though the account never sends them (personal ones aside: hashed
+    # or dropped), and stay empty.
+    kept = [(p.replace("/", "_"), n) for p, n in sorted(omitted) if (p.replace("/", "_"), n) in stored]
+    assert len(kept) > len(omitted) / 2
+    for table, name in kept[:30]:
+        assert account.query(f"select count(*) from raw.{table} where {name} is not null")[0][0] == 0
+    undocumented = {(p, n) for p, f in fields.items() for n in f["undocumented"]}
+    for path, name in undocumented:
+        assert account.query("select count(*) from information_schema.columns where"
+                             " table_schema = 'raw' and table_name = %s and column_name = %s",
+                             (path.replace("/", "_"), name))[0][0] == 1, (path, name)
+    injected = {kind: {str(i) for i in ids} for kind, ids in account.world.profile_anomalies.items()}
+    found = expected_from(account.world, account.as_of).anomalies
+    for kind, ids in injected.items():
+        assert ids <= found.get(kind, set()), kind
+
+
+def whole_history(b: Built) -> Period:
+    return Period(from_ts(b.world.start).date(), b.as_of)
+
+
+def test_every_page_renders_with_the_worlds_figures(account: Built):
+    period = whole_history(account)
+    sales = expected_from(account.world, account.as_of).sales.values()
+    in_period = [s for s in sales if period.start <= s["data_venda"] <= period.end]
+    for page in PAGES:
+        at = app(page, period=period)
+        assert at.title and not at.error, (page, [e.value for e in at.error])
+    got = cards(app("visao_geral", period=period))
+    assert got["Vendas brutas"] == fmt.integer(len(in_period))
+    assert got["VGV bruto"] == fmt.brl_compact(sum(s["valor_contrato"] for s in in_period) / 100)
+    vendas = app("vendas", period=period)
+    assert f"Vendas do período ({fmt.integer(len(in_period))})" in [h.value for h in vendas.subheader]
+
+
+def test_dados_page_lists_each_anomaly_kind_with_its_count_and_ids(account: Built):
+    expected = expected_from(account.world, account.as_of).anomalies
+    at = app("dados", period=whole_history(account))
+    if not expected:
+        assert "Nenhuma anomalia encontrada nos dados carregados." in [x.value for x in at.success]
+        return
+    table = next(d for d in at.dataframe if "exemplos" in d.value.columns).value
+    got = Counter({row["descricao"]: int(row["quantidade"]) for row in table.to_dict("records")})
+    assert sorted(got.values(), reverse=True) == sorted((len(ids) for ids in expected.values()),
+                                                        reverse=True)
+    examples = {tuple(row["exemplos"].split(", ")) for row in table.to_dict("records")}
+    assert examples == {tuple(sorted(ids, key=int)[:5]) for ids in expected.values()}
