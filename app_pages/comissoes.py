@@ -13,6 +13,8 @@ ui.require_marts("comissoes")
 page = ui.page_model(view.commissions_page, f)
 
 ui.show_cards(page["cards"])
+if page["anomalies"]:
+    st.caption(f":material/warning: {page['anomalies']}")
 
 st.subheader("Pagas e a pagar, por situação")
 ui.show_chart(page["chart"])

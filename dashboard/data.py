@@ -379,7 +379,8 @@ def stock_by_development(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataF
 def commission_summary(f: Filters, period: Period | None = None) -> dict[str, float]:
     df = query(f"""
         select count(*) as comissoes, coalesce(sum(valor_comissao), 0) as valor_comissao,
-               coalesce(sum(valor_pago), 0) as valor_pago, coalesce(sum(valor_a_pagar), 0) as valor_a_pagar
+               coalesce(sum(valor_pago), 0) as valor_pago, coalesce(sum(valor_a_pagar), 0) as valor_a_pagar,
+               count(*) filter (where is_anomala) as anomalas
         from marts.comissoes
         where data_venda between %(start)s and %(end)s and {FILTERS}""", f.params(period))
     return df.iloc[0].to_dict()

@@ -72,6 +72,7 @@ class World:
         self.units: list[Unit] = []
         self.leads: list[Lead] = []
         self.reservas: list[Reserva] = []
+        self.sold: list[Reserva] = []  # in the order they sold: whom after-sale tickets come from
         enabled = gc.isenabled()
         gc.disable()  # millions of small objects: cyclic GC passes only cost time
         try:
@@ -519,6 +520,7 @@ class World:
         rng = self.rng
         stamp = self._st(t)
         r.t_venda = t
+        self.sold.append(r)
         r.t_contrato = t + rng.randint(0, 10) * DAY + rng.randint(9, 18) * HOUR
         self._set_sit(r, "Vendida", t, stamp)
         self._unit_sit(r.unit, 3, t, stamp)
@@ -624,19 +626,26 @@ class World:
 
     def _on_atd(self, t: int, _: Any) -> None:
         # An after-sale ticket (cvdw-api.md, "Corrections"): a buyer asks about a unit sold
-        # to them (assistência técnica, boleto...), so it names that unit and that client.
+        # to them (assistência técnica, boleto...), so it names that unit and that client. The
+        # draws are the ones an earlier version made, so the rest of the world stays the same.
         rng = self.rng
-        owners = [r for r in rng.sample(self.reservas, min(16, len(self.reservas)))
-                  if r.t_venda is not None and r.t_venda <= t]
-        units = [r.unit for r in owners[:rng.choice((1, 1, 2))]]
-        a = Atd(id=self._id("atd"), t_cad=t, emp=units[0].emp if units else rng.choice(self.emps),
-                units=units, cliente=owners[0].idcliente if owners else None,
+        picked = rng.sample(self.reservas, min(2, len(self.reservas)))
+        picked = picked[:rng.choice((1, 1, 2))] if picked else []
+        aid = self._id("atd")
+        owners = [self._buyer(r, aid + k) for k, r in enumerate(picked) if self.sold]
+        first = (owners or picked)[:1]  # before the first sale: a development's general ticket
+        a = Atd(id=aid, t_cad=t, emp=first[0].unit.emp if first else rng.choice(self.emps),
+                units=[r.unit for r in owners], cliente=owners[0].idcliente if owners else None,
                 step=0, t_sit=t, canal=rng.randrange(len(P.CANAIS)),
                 assunto=rng.randrange(len(P.ASSUNTOS)), prioridade=rng.choice("SNNN"),
                 lead=rng.choice(self.leads).id if self.leads and rng.random() < 0.5 else None,
                 corr=rng.choice(self.corrs), n_inter=1)
         a.row = self._add("atendimentos", a, str(a.id), self._st(t))
         self._push(t + rng.randint(1, 72) * HOUR, "atdu", a)
+
+    def _buyer(self, r: Reserva, salt: int) -> Reserva:
+        """``r`` when it is sold, else a reservation sold before now (no draw of the world's)."""
+        return r if r.t_venda is not None else self.sold[salt * 2654435761 % len(self.sold)]
 
     def _on_atd_step(self, t: int, a: Atd) -> None:
         a.step += 1

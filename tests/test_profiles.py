@@ -13,6 +13,7 @@ import pytest
 
 from dashboard import formatting as fmt
 from dashboard.metrics import Period
+from dashboard.views.comissoes import anomalies_note
 from simulator.profiles import PROFILES
 from simulator.world import from_ts
 
@@ -65,8 +66,8 @@ def whole_history(b: Built) -> Period:
 
 def test_every_page_renders_with_the_worlds_figures(account: Built):
     period = whole_history(account)
-    sales = expected_from(account.world, account.as_of).sales.values()
-    in_period = [s for s in sales if period.start <= s["data_venda"] <= period.end]
+    exp = expected_from(account.world, account.as_of)
+    in_period = [s for s in exp.sales.values() if period.start <= s["data_venda"] <= period.end]
     for page in PAGES:
         at = app(page, period=period)
         assert at.title and not at.error, (page, [e.value for e in at.error])
@@ -75,6 +76,11 @@ def test_every_page_renders_with_the_worlds_figures(account: Built):
     assert got["VGV bruto"] == fmt.brl_compact(sum(s["valor_contrato"] for s in in_period) / 100)
     vendas = app("vendas", period=period)
     assert f"Vendas do período ({fmt.integer(len(in_period))})" in [h.value for h in vendas.subheader]
+    # Anomalous commissions count in the totals as CVCRM has them, and the page says how many.
+    sold = {i for i, s in exp.sales.items() if period.start <= s["data_venda"] <= period.end}
+    flagged = sum(c["is_anomala"] and c["idreserva"] in sold for c in exp.commissions.values())
+    captions = " ".join(c.value for c in app("comissoes", period=period).caption)
+    assert (anomalies_note(flagged) in captions) if flagged else "anômalos" not in captions
 
 
 def test_dados_page_lists_each_anomaly_kind_with_its_count_and_ids(account: Built):

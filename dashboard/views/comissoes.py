@@ -40,6 +40,16 @@ def situation_chart(by_situation: pd.DataFrame) -> dict:
     ).properties(height=alt.Step(44)))
 
 
+def anomalies_note(count: int) -> str | None:
+    """What to say when the totals include commissions whose CVCRM record is anomalous."""
+    if not count:
+        return None
+    which = "comissão tem" if count == 1 else "comissões têm"
+    return (f"{fmt.integer(count)} {which} dados anômalos no CVCRM (valor negativo ou percentual "
+            "fora de 0% a 100%) e entram nos totais como estão: a página Dados lista quais, para "
+            "corrigir no CVCRM.")
+
+
 @ui.page_cache
 def commissions_page(f: Filters) -> dict | None:
     """The page's cards, chart and tables for these filters; None when the period has none."""
@@ -50,6 +60,7 @@ def commissions_page(f: Filters) -> dict | None:
                               money=MONEY, integers=("comissoes",)) for by, label, _ in RANKINGS]
     commissions = data.commissions_table(f)
     return {"cards": ui.kpi_cards(CARDS, summary, {}), "count": summary["comissoes"],
+            "anomalies": anomalies_note(summary["anomalas"]),
             "chart": situation_chart(data.commissions_by_situation(f)), "rankings": rankings,
             "table": ui.table_view(commissions, TABLE_COLUMNS, money=("valor_contrato", *MONEY),
                                    percents=("porcentagem_comissao",), flags=("is_distrato",),
