@@ -1,5 +1,8 @@
 -- One row per sale, with its distrato (if any). Reservations are the main source; a sale that
 -- only `/vendas` lists (its reservation absent from `/reservas`) still counts.
+-- A table, not a view: five marts read it, and each would de-duplicate both paths again.
+{{ config(materialized='table') }}
+
 with
 
 reservas as (
