@@ -357,8 +357,8 @@ def load(argv: list[str]) -> LoadResult:
         if options.list_endpoints:
             print(endpoint_list())
             return LoadResult(EXIT_OK)
-        privacy = read_privacy()
         settings = None if options.declare_only else read_settings()
+        privacy = read_privacy()
         warehouse.ensure_running()
         warehouse.wait_until_reachable()
         if options.declare_only:
