@@ -303,7 +303,7 @@ def parse_args(argv: list[str]) -> Options:
                         help="show what would be requested and how many rows wait; load nothing")
     parser.add_argument("--declare-only", action="store_true",
                         help="create the declared raw tables the warehouse lacks, empty; ask "
-                             "nothing of CVDW (no credentials needed)")
+                             "nothing of CVDW (no CVDW credentials needed)")
     parser.add_argument("--pages-per-load", type=int, default=20,
                         help="pages per committed load; a crash costs at most about twice this "
                              "(the batch loading and the pages fetched ahead)")
