@@ -25,6 +25,6 @@ for tab, ranking in zip(st.tabs([r[2] for r in view.RANKINGS]), page["rankings"]
         ui.show_table(ranking)
 
 st.subheader(f"Comissões do período ({fmt.integer(page['count'])})")
-ui.table_with_csv(page["table"], page["count"], "as das vendas mais recentes",
-                  lambda: data.commissions_table(f, limit=None), view.TABLE_COLUMNS,
-                  f"comissoes_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv", ("is_distrato",))
+ui.table_with_downloads(page["table"], page["count"], "as das vendas mais recentes",
+                        lambda: data.commissions_table(f, limit=None), view.TABLE_COLUMNS,
+                        f"comissoes_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv", ("is_distrato",))

@@ -21,6 +21,7 @@ ui.show_chart(page["heat_map"])
 ui.top_only(page["heat_map_rows"], page["total"], "maior valor de contratos")
 
 st.subheader("Por empreendimento")
-ui.table_with_csv(page["developments"], page["total"], "os de maior participação",
-                  lambda: view.with_share(data.prosoluto_by_development(f, limit=None)),
-                  view.DEVELOPMENT_COLUMNS, f"prosoluto_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
+ui.table_with_downloads(page["developments"], page["total"], "os de maior participação",
+                        lambda: view.with_share(data.prosoluto_by_development(f, limit=None)),
+                        view.DEVELOPMENT_COLUMNS,
+                        f"prosoluto_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")

@@ -30,6 +30,6 @@ for tab, ranking in zip(st.tabs([r[0] for r in view.RANKINGS]), page["rankings"]
         ui.show_table(ranking)
 
 st.subheader(f"Vendas do período ({fmt.integer(page['sold'])})")
-ui.table_with_csv(page["sales"], page["sold"], "as mais recentes", lambda: data.sales_table(f, limit=None),
-                  view.SALES_COLUMNS, f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv",
-                  flags=("is_distrato",))
+ui.table_with_downloads(page["sales"], page["sold"], "as mais recentes",
+                        lambda: data.sales_table(f, limit=None), view.SALES_COLUMNS,
+                        f"vendas_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv", flags=("is_distrato",))

@@ -25,6 +25,6 @@ ui.show_chart(page["stock"])
 st.caption("Barras: lançamentos do mês · linha: estoque no início do mês.")
 
 st.subheader("Meses de estoque no ritmo atual")
-ui.table_with_csv(page["pace"], page["total"], "os empreendimentos com mais estoque",
-                  lambda: view.with_months_of_stock(data.stock_by_development(f, limit=None)),
-                  view.PACE_COLUMNS, f"estoque_{f.period.end:%Y%m%d}.csv")
+ui.table_with_downloads(page["pace"], page["total"], "os empreendimentos com mais estoque",
+                        lambda: view.with_months_of_stock(data.stock_by_development(f, limit=None)),
+                        view.PACE_COLUMNS, f"estoque_{f.period.end:%Y%m%d}.csv")

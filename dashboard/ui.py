@@ -4,6 +4,7 @@ check of the marts a page reads."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -270,12 +271,15 @@ def table_view(df: pd.DataFrame, labels: dict[str, str], money: tuple = (), inte
     config: dict = {c: labels[c] for c in shown}
     config |= {c: date_column(labels[c]) for c in dates if c in shown}
     config |= {c: st.column_config.NumberColumn(labels[c], format="%d") for c in ids if c in shown}
+    kinds = dict.fromkeys(money, "money") | dict.fromkeys(integers, "integer") | dict.fromkeys(
+        percents, "percent") | dict.fromkeys(dates, "date") | dict.fromkeys(ids, "id")
     return {"data": pa.Table.from_pandas(shown, preserve_index=False), "column_config": config,
-            "height": rows_height(shown)}
+            "height": rows_height(shown), "kinds": kinds}
 
 
 def show_table(view: dict) -> None:
-    st.dataframe(**view, hide_index=True, placeholder=fmt.MISSING)
+    st.dataframe(view["data"], column_config=view["column_config"], height=view["height"],
+                 hide_index=True, placeholder=fmt.MISSING)
 
 
 def table(df: pd.DataFrame, labels: dict[str, str], **formats) -> None:
@@ -289,18 +293,22 @@ def top_only(shown: int, total: int, ranked_by: str) -> None:
                    "escolha outros no filtro de empreendimentos.")
 
 
-def table_with_csv(view: dict, total: int, what: str, rows: Callable[[], pd.DataFrame],
+def table_with_downloads(view: dict, total: int, what: str, rows: Callable[[], pd.DataFrame],
                    labels: dict[str, str], file_name: str, flags: tuple = ()) -> None:
-    """A table showing the first rows of ``total`` (``what`` says which), and a CSV of them all
-    with plain numbers and the columns the screen leaves out: ``rows()`` reads them, only when
-    someone clicks."""
+    """A table showing the first rows of ``total`` (``what`` says which), and a CSV and an Excel
+    file of them all with plain numbers and the columns the screen leaves out: ``rows()`` reads
+    them, only when someone clicks."""
     show_table(view)
     shown = len(view["data"])
     if total > shown:
         st.caption(f"Mostrando {what} ({fmt.integer(shown)} de {fmt.integer(total)}); "
-                   "o CSV traz todas as linhas.")
-    st.download_button("Baixar CSV", lambda: to_csv(rows(), labels, flags), file_name=file_name,
-                       mime="text/csv", icon=":material/download:")
+                   "o CSV e o Excel trazem todas as linhas.")
+    buttons = st.container(horizontal=True)
+    buttons.download_button("Baixar CSV", lambda: to_csv(rows(), labels, flags),
+                            file_name=file_name, mime="text/csv", icon=":material/download:")
+    buttons.download_button("Baixar Excel", lambda: to_xlsx(rows(), labels, flags, view["kinds"]),
+                            file_name=file_name.removesuffix(".csv") + ".xlsx", mime=XLSX,
+                            icon=":material/table_view:")
 
 
 def to_csv(df: pd.DataFrame, labels: dict[str, str], flags: tuple = ()) -> bytes:
@@ -315,6 +323,40 @@ def to_csv(df: pd.DataFrame, labels: dict[str, str], flags: tuple = ()) -> bytes
             export[c] = pd.to_datetime(export[c])
     return export.rename(columns=labels).to_csv(sep=";", decimal=",", index=False,
                                                  date_format="%d/%m/%Y").encode("utf-8-sig")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel's number formats for the kinds of column ``table_view`` knows; Excel shows them in the
+# reader's own locale (R$ 1.234,56 in a Brazilian one).
+EXCEL_FORMATS = {"money": '"R$" #,##0.00', "integer": "#,##0", "percent": "0.0%",
+                 "date": "DD/MM/YYYY", "id": "0"}
+
+
+def to_xlsx(df: pd.DataFrame, labels: dict[str, str], flags: tuple = (),
+            kinds: dict[str, str] | None = None) -> bytes:
+    """An Excel workbook (openpyxl): pt-BR headers, numbers and dates as typed cells with their
+    formats, Sim/Não flags, the header row frozen."""
+    from openpyxl.utils import get_column_letter
+
+    export = df[list(labels)].copy()
+    for c in flags:
+        export[c] = export[c].map(YES_NO.get)
+    kinds = kinds or {}
+    for c in export.columns:
+        if kinds.get(c) in ("money", "integer", "percent", "id"):
+            export[c] = pd.to_numeric(export[c])  # Decimals from the driver: numbers, not text
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        export.rename(columns=labels).to_excel(writer, index=False, sheet_name="Dados")
+        sheet = writer.sheets["Dados"]
+        sheet.freeze_panes = "A2"
+        for i, c in enumerate(export.columns, start=1):
+            letter = get_column_letter(i)
+            sheet.column_dimensions[letter].width = max(12, len(labels[c]) + 4)
+            if number_format := EXCEL_FORMATS.get(kinds.get(c, "")):
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = number_format
+    return buffer.getvalue()
 
 
 def date_column(label: str) -> st.column_config.DateColumn:

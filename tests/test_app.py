@@ -166,7 +166,7 @@ def test_vendas_page(built: Built):
     assert shown == [d for (d,) in latest]
     assert f"Vendas do período ({fmt.integer(count)})" in [s.value for s in at.subheader]
     assert f"({data.TABLE_ROWS} de {fmt.integer(count)})" in " ".join(c.value for c in at.caption)
-    assert [b.label for b in at.get("download_button")] == ["Baixar CSV"]
+    assert [b.label for b in at.get("download_button")] == ["Baixar CSV", "Baixar Excel"]
     assert len(data.sales_table(data.Filters(PERIOD), limit=None)) == count  # what the CSV writes
     rankings = at.dataframe[0].value
     top = built.query("select empreendimento from marts.vendas where data_venda between %s and %s"

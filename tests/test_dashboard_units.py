@@ -173,3 +173,30 @@ def test_anomalies_by_kind_most_frequent_first():
     assert kinds["exemplos"].iloc[0] == ["9", "20"]  # the input is left as it was
     empty = anomaly_summary(kinds.iloc[:0])
     assert empty.empty and list(empty.columns) == list(ANOMALY_COLUMNS)
+
+
+def test_excel_download_has_typed_formatted_cells():
+    import io
+    from decimal import Decimal
+
+    import openpyxl
+    import pandas as pd
+
+    from dashboard.ui import EXCEL_FORMATS, to_xlsx
+
+    df = pd.DataFrame({"data_venda": [date(2026, 3, 7), date(2026, 3, 9)],
+                       "valor_contrato": [Decimal("1234567.89"), Decimal("-12222.22")],
+                       "pct": [Decimal("0.045"), None], "is_distrato": [True, False],
+                       "idreserva": [1001, 1002], "fora": ["not exported", "x"]})
+    labels = {"data_venda": "Data da venda", "valor_contrato": "Valor do contrato", "pct": "% de comissão",
+              "is_distrato": "Distratada", "idreserva": "Reserva"}
+    kinds = {"data_venda": "date", "valor_contrato": "money", "pct": "percent", "idreserva": "id"}
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(df, labels, ("is_distrato",), kinds))).active
+    assert [c.value for c in sheet[1]] == list(labels.values())
+    date_cell, money, pct, flag, reserva = sheet[3]
+    assert date_cell.value.date() == date(2026, 3, 9) and date_cell.number_format == EXCEL_FORMATS["date"]
+    assert money.value == -12222.22 and money.number_format == EXCEL_FORMATS["money"]
+    assert pct.value is None and sheet["C2"].value == 0.045 and sheet["C2"].number_format == "0.0%"
+    assert (flag.value, sheet["D2"].value) == ("Não", "Sim")
+    assert reserva.value == 1002 and reserva.data_type == "n"
+    assert sheet.freeze_panes == "A2" and sheet.max_row == 3
