@@ -1,5 +1,6 @@
 -- One row per sale, with its distrato (if any). Reservations are the main source; a sale that
--- only `/vendas` lists (its reservation absent from `/reservas`) still counts.
+-- only `/vendas` lists (its reservation absent from `/reservas`) still counts. Names an account
+-- leaves empty on the sale come from the units, brokers and brokerages paths.
 -- A table, not a view: five marts read it, and each would de-duplicate both paths again.
 {{ config(materialized='table') }}
 
@@ -21,6 +22,29 @@ distratos as (
 
     select * from {{ ref('stg_cvdw__distratos') }}
     where is_ativo
+
+),
+
+empreendimentos as (
+
+    select distinct on (idempreendimento)
+        idempreendimento,
+        empreendimento
+    from {{ ref('stg_cvdw__unidades') }}
+    where empreendimento is not null
+    order by idempreendimento asc, atualizado_em desc nulls last
+
+),
+
+corretores as (
+
+    select * from {{ ref('stg_cvdw__corretores') }}
+
+),
+
+imobiliarias as (
+
+    select * from {{ ref('stg_cvdw__imobiliarias') }}
 
 ),
 
@@ -83,11 +107,28 @@ vendas as (
 final as (
 
     select
-        vendas.*,
+        vendas.idreserva,
+        vendas.data_venda,
+        vendas.idempreendimento,
+        coalesce(vendas.empreendimento, empreendimentos.empreendimento) as empreendimento,
+        vendas.idunidade,
+        vendas.unidade,
+        vendas.idcorretor,
+        coalesce(vendas.corretor, corretores.corretor) as corretor,
+        coalesce(vendas.idimobiliaria, corretores.idimobiliaria) as idimobiliaria,
+        coalesce(vendas.imobiliaria, imobiliarias.imobiliaria) as imobiliaria,
+        vendas.situacao,
+        vendas.valor_contrato,
+        vendas.vgv_tabela,
+        vendas.is_ausente_em_reservas,
         distratos.idreserva is not null as is_distrato,
         distratos.data_distrato
     from vendas
     left join distratos on vendas.idreserva = distratos.idreserva
+    left join empreendimentos on vendas.idempreendimento = empreendimentos.idempreendimento
+    left join corretores on vendas.idcorretor = corretores.idcorretor
+    left join imobiliarias
+        on coalesce(vendas.idimobiliaria, corretores.idimobiliaria) = imobiliarias.idimobiliaria
 
 )
 
