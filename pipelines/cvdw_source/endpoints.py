@@ -42,6 +42,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("corretores", key="idcorretor"),
     Endpoint("imobiliarias", key="idimobiliaria"),
     Endpoint("leads", key="idlead"),
+    # The funnel, the repasse pipeline and the price tables (issue 12).
+    Endpoint("leads/visitas", key="idtarefa"),
+    Endpoint("leads/historico/situacoes", key="idhistorico"),
+    Endpoint("precadastros", key="idprecadastro"),
+    Endpoint("precadastro/historico/situacoes", key="idhistorico"),
+    Endpoint("reservas/registros/flags", key="idreserva"),
+    Endpoint("repasses/historico/situacoes", key="idhistorico"),
+    Endpoint("unidades/precos", key="referencia"),
 )
 
 

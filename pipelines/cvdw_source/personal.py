@@ -42,7 +42,7 @@ IDENTIFIER_WORDS = {
 }
 # Whole field names that hold a person's name.
 NAME_FIELDS = {
-    "cliente", "nome_cliente", "nome_lead", "lead_nome", "nome_favorecido", "banco_nome_titular",
+    "cliente", "pessoa", "nome_cliente", "nome_lead", "lead_nome", "nome_favorecido", "banco_nome_titular",
     "nome_representante_pj", "gerente_nome", "diretor_nome", "representante_nome",
     "relacionamento_ppe_nome", "referencia_nome", "filiacao_pai", "filiacao_mae",
 }
