@@ -20,6 +20,7 @@ import pytest
 
 from pipelines import warehouse
 from simulator import Simulator, World
+from simulator import metas as simulated_metas
 from simulator.world import from_ts
 
 from .conftest import EMAIL, PERSONAL_DATA_KEY, PROJECT_DIR, TOKEN
@@ -43,6 +44,7 @@ class Built:
     world: World
     dbname: str
     target_dir: Path
+    metas_folder: Path | None = None  # where the account's targets (metas.csv) were written
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
@@ -73,10 +75,12 @@ class Built:
 
 @contextmanager
 def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
-                now: datetime | None = None, profile: str | None = None) -> Iterator[Built]:
+                now: datetime | None = None, profile: str | None = None,
+                metas: bool = False) -> Iterator[Built]:
     """A fresh database holding one simulator world (as of ``now``, else the simulator's fixed
-    day; an account ``profile``, else the kind default), loaded and built; the PG*, dlt and CVDW
-    variables point at it (and the simulator) until the block ends, then it is dropped."""
+    day; an account ``profile``, else the kind default; with ``metas``, the simulated account's
+    targets as the metas seed), loaded and built; the PG*, dlt and CVDW variables point at it
+    (and the simulator) until the block ends, then it is dropped."""
     world = World(seed=seed, size=size, profile=profile, **({"now": now} if now else {}))
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin(f"create database {name}")
@@ -94,9 +98,12 @@ def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
                 "SOURCES__CVDW__TIMEOUT_SECONDS": "5", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
                 "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
             }
+            folder = simulated_metas.write(world, tmp / "metas").parent if metas else None
+            if folder:
+                env["CVDW_METAS_DIR"] = str(folder)
             for key, value in env.items():
                 mp.setenv(key, value)
-            state = Built(world, name, tmp / "target")
+            state = Built(world, name, tmp / "target", folder)
             state.load()
             state.build()
             yield state
