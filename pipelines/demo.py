@@ -29,12 +29,16 @@ from pipelines import clock
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEMO_EMAIL, DEMO_TOKEN = "demo@cvdw.local", "demo-token"
 WINDOW_SECONDS = 6
+# The simulated account's sales targets, written by the simulator: the demo's metas seed
+# (dbt_project/metas/metas.csv, a real account's, stays as the analysts keep it).
+DEMO_METAS = PROJECT_DIR / ".local" / "demo" / "metas"
 
 
 def start_simulator(port: int, seed: int, size: int, now: datetime) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "--port", str(port), "--seed", str(seed),
          "--size", str(size), "--now", now.isoformat(sep=" "), "--window-seconds", str(WINDOW_SECONDS),
+         "--metas-dir", str(DEMO_METAS),
          "--email", DEMO_EMAIL, "--token", DEMO_TOKEN],
         cwd=PROJECT_DIR,
     )
@@ -86,7 +90,10 @@ def build_marts() -> int:
     from pipelines import warehouse
 
     dbt = Path(sys.executable).parent / "dbt"
-    env = os.environ | warehouse.environment()
+    # Relative to the dbt project: dbt writes a seed's compiled SQL to target/run/<its path>,
+    # which for an absolute path is the seed file itself.
+    metas = os.path.relpath(DEMO_METAS, PROJECT_DIR / "dbt_project")
+    env = os.environ | warehouse.environment() | {"CVDW_METAS_DIR": metas}
     return subprocess.call(
         [str(dbt), "build", "--project-dir", "dbt_project", "--profiles-dir", "dbt_project"],
         cwd=PROJECT_DIR, env=env,

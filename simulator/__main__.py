@@ -13,9 +13,11 @@ import signal
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 from pipelines import clock
 
+from . import metas
 from .profiles import PROFILES
 from .server import Simulator
 from .world import World
@@ -39,6 +41,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--page-cap", type=int, default=500)
     ap.add_argument("--email", default="demo@cvdw.local")
     ap.add_argument("--token", default="demo-token")
+    ap.add_argument("--metas-dir", type=Path, default=None,
+                    help="also write the account's sales targets to DIR/metas.csv (the metas seed)")
     return ap.parse_args(argv)
 
 
@@ -47,6 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     world = World(seed=a.seed, size=a.size, now=a.now or clock.naive_now().replace(microsecond=0),
                   profile=a.profile)
+    if a.metas_dir:  # before serving: whoever waits for the server finds the file written
+        metas.write(world, a.metas_dir)
     sim = Simulator(world, email=a.email, token=a.token,
                     requests_per_window=a.requests_per_window,
                     window_seconds=a.window_seconds, block_seconds=a.block_seconds,

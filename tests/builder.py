@@ -99,8 +99,8 @@ def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
                 "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
             }
             folder = simulated_metas.write(world, tmp / "metas").parent if metas else None
-            if folder:
-                env["CVDW_METAS_DIR"] = str(folder)
+            if folder:  # relative: dbt writes a seed's compiled SQL to target/run/<its path>
+                env["CVDW_METAS_DIR"] = os.path.relpath(folder, DBT_DIR)
             for key, value in env.items():
                 mp.setenv(key, value)
             state = Built(world, name, tmp / "target", folder)

@@ -32,3 +32,11 @@
         now()
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The São Paulo day of a moment dbt stamped (a snapshot's dbt_valid_from/to). dbt-postgres
+    stores them as `timestamp without time zone` in the session's time zone (UTC on the embedded
+    server), so a change at 22:00 in São Paulo would otherwise land on the next day. -#}
+{% macro sao_paulo_date(expr) -%}
+    (({{ expr }})::timestamptz at time zone 'America/Sao_Paulo')::date
+{%- endmacro %}

@@ -67,3 +67,21 @@
 {% macro cvdw_number(column) -%}
     coalesce({{ column }}, {{ cvdw_parse_number(column ~ '__v_text') }})
 {%- endmacro %}
+
+{#- An id CVDW sends as text (`leads.idlead`, `leads.idempreendimento`): bigint when it is one
+    integer, else null. -#}
+{% macro cvdw_id(expr) -%}
+    (case when trim({{ expr }}::text) ~ '^[0-9]{1,18}$' then trim({{ expr }}::text)::bigint end)
+{%- endmacro %}
+
+{#- A comma-separated id list ('8757, 211964', the `idlead` of pastas, reservations, sales and
+    repasses) as bigint[] in the order CVDW wrote it, for joins; items that are not integers are
+    left out; null text gives null. -#}
+{% macro cvdw_id_list(expr) -%}
+    (case when {{ expr }} is not null then array(
+        select trim(lista.item)::bigint
+        from unnest(string_to_array({{ expr }}::text, ',')) with ordinality as lista (item, posicao)
+        where trim(lista.item) ~ '^[0-9]{1,18}$'
+        order by lista.posicao
+    ) end)
+{%- endmacro %}
