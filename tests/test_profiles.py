@@ -20,6 +20,7 @@ from simulator.world import from_ts
 from .builder import Built, built_world
 from .test_app import PAGES, app, cards
 from .test_dbt import check_marts, expected_from
+from .test_funnel import check_funnel_marts
 
 SIZE = 250
 
@@ -34,6 +35,12 @@ def account(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 def test_marts_equal_the_world_on_every_profile(account: Built):
     check_marts(account)
+
+
+def test_funnel_repasse_and_stock_marts_equal_the_world_on_every_profile(account: Built):
+    """The account's own situation names reach the stages through the seeds; empty paths give
+    empty marts, not errors; fields left out give nulls, not wrong figures."""
+    check_funnel_marts(account)
 
 
 def test_each_profile_really_differs_from_the_kind_default(account: Built):
