@@ -16,7 +16,10 @@ st.set_page_config(page_title="Painel comercial · CVDW", page_icon=":material/a
 PAGES = [
     st.Page("app_pages/visao_geral.py", title="Visão geral", icon=":material/dashboard:", default=True),
     st.Page("app_pages/vendas.py", title="Vendas", icon=":material/sell:"),
+    st.Page("app_pages/funil.py", title="Funil", icon=":material/filter_alt:"),
     st.Page("app_pages/vso.py", title="VSO", icon=":material/speed:"),
+    st.Page("app_pages/estoque.py", title="Estoque", icon=":material/inventory_2:"),
+    st.Page("app_pages/repasses.py", title="Repasses", icon=":material/currency_exchange:"),
     st.Page("app_pages/comissoes.py", title="Comissões", icon=":material/payments:"),
     st.Page("app_pages/prosoluto.py", title="Pró-soluto", icon=":material/account_balance:"),
     st.Page("app_pages/dados.py", title="Dados", icon=":material/database:"),

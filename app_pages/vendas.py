@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard import metrics as m
+from dashboard.views import metas
 from dashboard.views import vendas as view
 
 f = ui.current_filters()
@@ -17,6 +18,7 @@ month, last_year = view.this_month(f.period)
 so_far = "" if month.end == m.month_end(month.end) else f" (até o dia {month.end.day})"
 st.subheader(f"{fmt.month_long(month.start).capitalize()}{so_far} contra {fmt.month_long(last_year.start)}")
 ui.show_cards(page["cards"])
+metas.show(f)
 
 st.subheader("Vendas brutas, distratos e vendas líquidas por mês")
 units = (st.segmented_control("Medida", ["Unidades", "VGV"], default="Unidades", key="medida_vendas")

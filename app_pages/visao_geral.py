@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import formatting as fmt
 from dashboard import metrics as m
 from dashboard import ui
+from dashboard.views import metas
 from dashboard.views import visao_geral as view
 
 f = ui.current_filters()
@@ -17,6 +18,7 @@ page = ui.page_model(view.overview, f)
 st.subheader("Vendas")
 ui.show_cards(page["sales"][:4])
 ui.show_cards(page["sales"][4:])
+metas.show(f)
 st.subheader("Comissões")
 ui.show_cards(page["commissions"])
 

@@ -153,7 +153,8 @@ def _months(period: Period) -> dict[str, date]:
 # --------------------------------------------------------------------------- marts present
 # The marts the pages read (``ui.require_marts`` at the top of each page names its own), and what
 # the check below says of each.
-MARTS = ("empreendimentos", "vendas", "comissoes", "vso", "prosoluto", "anomalias")
+MARTS = ("empreendimentos", "vendas", "comissoes", "vso", "prosoluto", "anomalias", "funil", "funil_mensal",
+         "repasses", "repasses_historico", "estoque", "estoque_empreendimentos", "estoque_historico", "metas")
 READY, EMPTY, MISSING, DENIED = "ready", "empty", "missing", "denied"
 MART_MESSAGES = {
     MISSING: "O mart `marts.{mart}` não existe neste banco. Reconstrua os marts com "
@@ -464,6 +465,250 @@ def prosoluto_top_developments(f: Filters, top: int) -> pd.DataFrame:
                {_PROSOLUTO_SUMS}
         {_PROSOLUTO_SALES} and v.idempreendimento in (select idempreendimento from escolhidos)
         group by 1, 2 order by 1, 2""", f.params() | {"top": top})
+
+
+# --------------------------------------------------------------------------- funnel
+# A lead belongs to the cohort of the month it arrived in (``mes_coorte``); the funnel of a period
+# is that of the cohorts of its months, each lead counted at every stage it has reached (its date
+# for the stage is set), whatever the day it got there.
+FILTER_COHORTS = "mes_coorte between %(m0)s and %(m1)s"
+_FUNNEL_COUNTS = """count(*) as leads, count(data_visita_realizada) as visitas_realizadas,
+        count(data_pasta) as pastas, count(data_credito_aprovado) as creditos_aprovados,
+        count(data_reserva) as reservas, count(data_venda) as vendas, count(data_distrato) as distratos,
+        count(data_repasse_assinado) as repasses_assinados,
+        count(data_recurso_liberado) as recursos_liberados"""
+_FUNNEL_SUMS = """coalesce(sum(leads), 0) as leads,
+        coalesce(sum(visitas_realizadas), 0) as visitas_realizadas,
+        coalesce(sum(pastas), 0) as pastas, coalesce(sum(creditos_aprovados), 0) as creditos_aprovados,
+        coalesce(sum(reservas), 0) as reservas, coalesce(sum(vendas), 0) as vendas,
+        coalesce(sum(distratos), 0) as distratos, coalesce(sum(repasses_assinados), 0) as repasses_assinados,
+        coalesce(sum(recursos_liberados), 0) as recursos_liberados"""
+
+
+def _funnel_source(f: Filters) -> tuple[str, str]:
+    """(relation, counts) for stage counts: ``funil_mensal`` (already counted per cohort, development
+    and origem) unless brokerages are chosen, which only ``funil``, one row per lead, carries."""
+    if f.imobiliarias:
+        return f"marts.funil where {FILTER_COHORTS} and {FILTERS}", _FUNNEL_COUNTS
+    return f"marts.funil_mensal where {FILTER_COHORTS} and {FILTER_EMPS}", _FUNNEL_SUMS
+
+
+def funnel_totals(f: Filters) -> dict[str, float]:
+    """Leads of the period's cohorts and how many reached each stage."""
+    relation, counts = _funnel_source(f)
+    return query(f"select {counts} from {relation}", f.params() | _months(f.period)).iloc[0].to_dict()
+
+
+def funnel_by_cohort(f: Filters) -> pd.DataFrame:
+    """The same counts per cohort month (``mes``)."""
+    relation, counts = _funnel_source(f)
+    return query(f"select mes_coorte as mes, {counts} from {relation} group by 1 order by 1",
+                 f.params() | _months(f.period))
+
+
+# (earlier stage's date, later stage's date) of each step, for the median days between them.
+FUNNEL_STEPS = {
+    "lead_visita": ("data_cad", "data_visita_realizada"),
+    "visita_pasta": ("data_visita_realizada", "data_pasta"),
+    "pasta_credito": ("data_pasta", "data_credito_aprovado"),
+    "credito_reserva": ("data_credito_aprovado", "data_reserva"),
+    "reserva_venda": ("data_reserva", "data_venda"),
+    "venda_repasse": ("data_venda", "data_repasse_assinado"),
+}
+_FUNNEL_MEDIANS = ", ".join(
+    f"percentile_cont(0.5) within group (order by {later} - {earlier}) as mediana_dias_{step}"
+    for step, (earlier, later) in FUNNEL_STEPS.items())
+
+
+def funnel_medians(f: Filters) -> dict[str, float | None]:
+    """Median days of each step over the leads of the period's cohorts that took it (both dates
+    set; a median over several cohorts needs the leads themselves, hence ``funil``)."""
+    return query(f"select {_FUNNEL_MEDIANS} from marts.funil where {FILTER_COHORTS} and {FILTERS}",
+                 f.params() | _months(f.period)).iloc[0].to_dict()
+
+
+# Groupings of the per-lead cuts: a fixed list, never a user's text.
+FUNNEL_GROUPS = {"origem": "origem", "origem_ultimo": "origem_ultimo", "midia_original": "midia_original",
+                 "midia_ultimo": "midia_ultimo"}
+_FUNNEL_RATES = """count(data_visita_realizada)::float / count(*) as conv_lead_visita,
+        count(data_reserva)::float / count(*) as conv_lead_reserva,
+        count(data_venda)::float / count(*) as conv_lead_venda"""
+
+
+def funnel_by(f: Filters, by: str, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """Stage counts and conversion from the lead, per origem or mídia (first or last), the most
+    leads first; ``total`` counts the groups."""
+    column = FUNNEL_GROUPS[by]
+    return query_rows(f"""
+        select coalesce({column}, 'Não informado') as nome, {_FUNNEL_COUNTS}, {_FUNNEL_RATES},
+               count(*) over () as total
+        from marts.funil
+        where {FILTER_COHORTS} and {FILTERS}
+        group by 1 order by leads desc, nome
+        limit %(limit)s""", f.params() | _months(f.period), limit)
+
+
+def funnel_by_broker(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """The same per corretor (and the brokerage most of their leads came through)."""
+    return query_rows(f"""
+        select coalesce(max(corretor), 'Não informado') as nome,
+               coalesce(mode() within group (order by imobiliaria), 'Não informado') as imobiliaria,
+               {_FUNNEL_COUNTS}, {_FUNNEL_RATES}, count(*) over () as total
+        from marts.funil
+        where {FILTER_COHORTS} and {FILTERS}
+        group by idcorretor order by leads desc, nome
+        limit %(limit)s""", f.params() | _months(f.period), limit)
+
+
+# --------------------------------------------------------------------------- repasses
+# The repasses of the period's sales (by data_venda), of the chosen developments; brokerages do
+# not apply (the mart has none).
+_REPASSES = f"from marts.repasses where data_venda between %(start)s and %(end)s and {FILTER_EMPS}"
+
+
+def repasses_summary(f: Filters) -> dict[str, float]:
+    return query(f"""
+        select count(*) as repasses, count(*) filter (where not is_concluido) as em_aberto,
+               count(*) filter (where is_concluido) as concluidos,
+               count(*) filter (where not is_concluido and dias_desde_venda > 90) as abertos_90,
+               coalesce(sum(valor_a_receber), 0) as valor_a_receber,
+               percentile_cont(0.5) within group (order by dias_venda_recurso) as mediana_dias_venda_recurso
+        {_REPASSES}""", f.params()).iloc[0].to_dict()
+
+
+def repasses_pipeline(f: Filters) -> pd.DataFrame:
+    """Open repasses (funds not released) per stage, in the seed's order ('Não mapeada' last), and
+    aging bucket."""
+    return query(f"""
+        select etapa, etapa_ordem, coalesce(faixa_aging, 'Sem data da venda') as faixa_aging,
+               count(*) as repasses, coalesce(sum(valor_a_receber), 0) as valor_a_receber
+        {_REPASSES} and not is_concluido
+        group by 1, 2, 3 order by etapa_ordem nulls last, etapa, faixa_aging""", f.params())
+
+
+def repasses_by_bank(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """Per bank: repasses, those with funds released, the median days sale → signature → funds,
+    and what is still to receive; the most repasses first; ``total`` counts the banks."""
+    return query_rows(f"""
+        select coalesce(banco, 'Não informado') as banco, count(*) as repasses,
+               count(*) filter (where is_concluido) as concluidos,
+               percentile_cont(0.5) within group (order by dias_venda_assinatura) as mediana_venda_assinatura,
+               percentile_cont(0.5) within group (order by dias_assinatura_recurso)
+                   as mediana_assinatura_recurso,
+               percentile_cont(0.5) within group (order by dias_venda_recurso) as mediana_venda_recurso,
+               coalesce(sum(valor_a_receber), 0) as valor_a_receber, count(*) over () as total
+        {_REPASSES}
+        group by 1 order by repasses desc, banco
+        limit %(limit)s""", f.params(), limit)
+
+
+def repasses_history(f: Filters) -> pd.DataFrame:
+    """Repasses and their value per stage on each day the snapshots saw, within the period, but
+    the final stages (those whose repasses today all have their funds released: they only ever
+    grow); in the order the current repasses give the stages (one no repasse is in today last)."""
+    return query("""
+        with ordem as (
+            select etapa, min(etapa_ordem) as etapa_ordem, bool_and(is_concluido) as final
+            from marts.repasses group by etapa
+        )
+        select h.data, h.etapa, o.etapa_ordem, h.repasses, h.valor_a_receber
+        from marts.repasses_historico as h
+        left join ordem as o using (etapa)
+        where h.data between %(start)s and %(end)s and not coalesce(o.final, false)
+        order by h.data, o.etapa_ordem nulls last, h.etapa""", f.params())
+
+
+# --------------------------------------------------------------------------- stock
+# Stock is today's (the marts' as-of day); the period applies to its history only, brokerages not.
+def stock_summary(f: Filters) -> dict[str, float]:
+    return query(f"""
+        select count(*) as empreendimentos, coalesce(sum(unidades_estoque), 0) as unidades_estoque,
+               coalesce(sum(vgv_estoque), 0) as vgv_estoque,
+               coalesce(sum(unidades_disponiveis), 0) as unidades_disponiveis,
+               coalesce(sum(vgv_disponivel), 0) as vgv_disponivel,
+               coalesce(sum(vendas_liquidas_3m), 0) as vendas_liquidas_3m,
+               coalesce(sum(vendas_liquidas_3m), 0) / 3.0 as media_vendas_3m
+        from marts.estoque_empreendimentos where {FILTER_EMPS}""", f.params()).iloc[0].to_dict()
+
+
+def stock_as_of() -> date | None:
+    """The day the stock marts describe: the last day of their history (the build's as-of day)."""
+    return query("select max(data) as dia from marts.estoque_historico").iloc[0]["dia"]
+
+
+def stock_developments(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """Each development's stock, the most VGV in stock first; ``total`` counts them."""
+    return query_rows(f"""
+        select coalesce(empreendimento, 'Empreendimento ' || idempreendimento) as empreendimento,
+               unidades_estoque, vgv_estoque, unidades_disponiveis, vgv_disponivel, vendas_liquidas_3m,
+               media_vendas_3m, meses_estoque, count(*) over () as total
+        from marts.estoque_empreendimentos where {FILTER_EMPS}
+        order by vgv_estoque desc nulls last, empreendimento
+        limit %(limit)s""", f.params(), limit)
+
+
+def stock_by_type(f: Filters) -> pd.DataFrame:
+    """Units in stock and available now per tipologia and price band (in the seed's order)."""
+    return query(f"""
+        select coalesce(tipologia, 'Não informado') as tipologia,
+               coalesce(faixa_preco, 'Sem preço de tabela') as faixa_preco, faixa_ordem,
+               count(*) filter (where is_em_estoque) as unidades_estoque,
+               coalesce(sum(valor_tabela) filter (where is_em_estoque), 0) as vgv_estoque,
+               count(valor_tabela) filter (where is_em_estoque) as unidades_com_preco,
+               coalesce(sum(area_privativa) filter (where is_em_estoque and valor_tabela is not null), 0)
+                   as area_com_preco,
+               count(*) filter (where is_disponivel) as unidades_disponiveis
+        from marts.estoque
+        where (is_em_estoque or is_disponivel) and {FILTER_EMPS}
+        group by 1, 2, 3 order by 1, faixa_ordem nulls last""", f.params())
+
+
+def stock_history(f: Filters, top: int) -> pd.DataFrame:
+    """Units available on each day the snapshots saw, within the period, for the ``top``
+    developments with the most available on the last of those days and the others together."""
+    return query(f"""
+        with historico as (
+            select data, idempreendimento, unidades_disponiveis from marts.estoque_historico
+            where data between %(start)s and %(end)s and {FILTER_EMPS}
+        ),
+        ordem as (
+            select idempreendimento,
+                   row_number() over (order by unidades_disponiveis desc, idempreendimento) as posicao
+            from historico where data = (select max(data) from historico)
+        )
+        select h.data,
+               case when o.posicao <= %(top)s
+                    then coalesce(e.empreendimento, 'Empreendimento ' || h.idempreendimento)
+                    else 'Outros empreendimentos' end as empreendimento,
+               min(coalesce(o.posicao, %(top)s + 1)) as posicao,
+               sum(h.unidades_disponiveis) as unidades_disponiveis
+        from historico as h
+        left join ordem as o using (idempreendimento)
+        left join marts.estoque_empreendimentos as e using (idempreendimento)
+        group by 1, 2 order by 1, 3""", f.params() | {"top": top})
+
+
+# --------------------------------------------------------------------------- targets
+def targets(f: Filters, month: date) -> dict[str, float | None]:
+    """Targets and realised net sales (units, VGV) of the chosen developments for ``month`` and
+    from January to it, summed over the rows that have each target (a development without a VGV
+    target adds nothing to the VGV attainment); ``linhas`` counts the month's rows. Brokerages do
+    not apply: a target is the development's."""
+    jan = month.replace(month=1, day=1)
+    return query(f"""
+        select count(*) filter (where mes = %(mes)s) as linhas, count(*) as linhas_ano,
+               sum(meta_unidades) filter (where mes = %(mes)s) as meta_unidades,
+               sum(vendas_liquidas) filter (where mes = %(mes)s and meta_unidades is not null)
+                   as vendas_liquidas,
+               sum(meta_vgv) filter (where mes = %(mes)s) as meta_vgv,
+               sum(vgv_liquido) filter (where mes = %(mes)s and meta_vgv is not null) as vgv_liquido,
+               sum(meta_unidades) as meta_unidades_ano,
+               sum(vendas_liquidas) filter (where meta_unidades is not null) as vendas_liquidas_ano,
+               sum(meta_vgv) as meta_vgv_ano,
+               sum(vgv_liquido) filter (where meta_vgv is not null) as vgv_liquido_ano
+        from marts.metas
+        where mes between %(jan)s and %(mes)s and {FILTER_EMPS}""",
+        f.params() | {"mes": month, "jan": jan}).iloc[0].to_dict()
 
 
 # --------------------------------------------------------------------------- Dados

@@ -77,6 +77,14 @@ def decimal(value: Number, digits: int = 1) -> str:
     return format_decimal(value, "#,##0." + "0" * digits, locale=LOCALE)
 
 
+def days(value: Number) -> str:
+    """A count of days, such as a median: ``12 dias``, ``12,5 dias``, ``1 dia``."""
+    if _missing(value):
+        return MISSING
+    text = format_decimal(value, "#,##0.#", locale=LOCALE)
+    return text + (" dia" if text == "1" else " dias")
+
+
 def percent(fraction: Number, digits: int = 1) -> str:
     """A fraction as ``22,7%``."""
     if _missing(fraction):

@@ -240,6 +240,48 @@ def money_axis() -> alt.Axis:
     return alt.Axis(labelExpr=_MONEY_TICKS)
 
 
+# Up to this many days, a history is drawn as bars, one per day the snapshots saw; beyond, as areas.
+HISTORY_BARS = 40
+
+
+def history_chart(df: pd.DataFrame, value: str, series: str, order: list[str], value_title: str,
+                  tooltip_title: str, colors: list[str] | None = None, money: bool = False) -> dict:
+    """``value`` on each day of ``df["data"]`` (the days dbt's snapshots saw), stacked by ``series``
+    in ``order``: bars while the days are few, areas on a time axis once they are many."""
+    chart_data = df.copy()
+    chart_data["ordem"] = chart_data[series].map({name: i for i, name in enumerate(order)})
+    chart_data["dia"] = [fmt.day(d) for d in chart_data["data"]]
+    chart_data["data"] = pd.to_datetime(chart_data["data"])
+    chart_data["valor_texto"] = (fmt.brl_many if money else fmt.integer_many)(chart_data[value])
+    days = chart_data["data"].nunique()
+    few = days <= HISTORY_BARS
+    x = (alt.X("yearmonthdate(data):O", title="Dia", axis=alt.Axis(format="%d/%m/%y", labelAngle=0)) if few
+         else alt.X("data:T", title="Dia", axis=alt.Axis(format="%d/%m/%y")))
+    scale = alt.Scale(domain=order, range=colors) if colors else alt.Scale(domain=order)
+    # bars no wider than 60 px, so that a history of one or two days does not fill the chart
+    mark = alt.Chart(chart_data).mark_bar(size=max(6, min(60, 600 // max(days, 1)))) if few else (
+        alt.Chart(chart_data).mark_area())
+    return spec(mark.encode(
+        x=x, y=alt.Y(f"{value}:Q", title=value_title, stack="zero",
+                     axis=money_axis() if money else alt.Axis(format=",d", tickMinStep=1)),
+        color=alt.Color(f"{series}:N", sort=order, scale=scale),
+        order=alt.Order("ordem:Q"),
+        tooltip=[alt.Tooltip("dia:N", title="Dia"), alt.Tooltip(f"{series}:N", title=tooltip_title),
+                 alt.Tooltip("valor_texto:N", title=value_title)],
+    ).properties(height=300))
+
+
+def history_note(days: pd.Series) -> str:
+    """What a history chart's caption says of the days it has."""
+    if days.empty:
+        return ""
+    first, count = min(days), days.nunique()
+    if count == 1:
+        return (f"Uma foto até agora, de {fmt.day(first)}: cada `cvdw-ops run` (ou `dbt snapshot`) "
+                "acrescenta um dia a este histórico.")
+    return f"{fmt.integer(count)} dias com foto (dbt snapshot), de {fmt.day(first)} a {fmt.day(max(days))}."
+
+
 def rows_height(df: pd.DataFrame) -> int:
     """A table tall enough to show every row without an inner scroll bar (up to 20 rows)."""
     return 38 + 35 * min(len(df), 20)

@@ -60,15 +60,19 @@ class Built:
 
         assert cvdw.main([]) == 0
 
-    def dbt(self, *args: str, timeout: float = 300, project: Path = DBT_DIR) -> subprocess.CompletedProcess:
+    def dbt(self, *args: str, timeout: float = 300, project: Path = DBT_DIR,
+            now: datetime | None = None) -> subprocess.CompletedProcess:
         target = self.target_dir if project == DBT_DIR else project / "target"
         command = [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(DBT_DIR),
                    "--target-path", str(target), "--log-path", str(target)]
-        return subprocess.run(command, cwd=PROJECT_DIR, env=os.environ.copy(), capture_output=True,
+        env = os.environ | ({"CVDW_NOW": now.isoformat()} if now else {})
+        return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True,
                               text=True, timeout=timeout)
 
     def build(self) -> None:
-        done = self.dbt("build", "--vars", json.dumps({"as_of": self.as_of.isoformat()}))
+        """``dbt build`` as of the world's present: the marts' today and the snapshots' stamp."""
+        done = self.dbt("build", "--vars", json.dumps({"as_of": self.as_of.isoformat()}),
+                        now=from_ts(self.world.now))
         assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
         assert "ERROR=0" in done.stdout
 

@@ -1,36 +1,41 @@
 """The dashboard with Streamlit's AppTest on a database the suite builds (simulator world → real
 load → real ``dbt build``): every page renders, its KPIs equal values computed here from the
-marts with SQL, filters change the numbers and persist across pages, empty selections show the
-friendly message, SQL in a filter value stays data, the password gate and the read-only role work,
-a missing or empty mart stops only the pages that read it, the Dados page lists the CRM's anomalies.
+marts with SQL (the funnel, repasse, stock and target figures from the simulator's own rows),
+filters change the numbers and persist across pages, empty selections show the friendly message,
+SQL in a filter value stays data, the password gate and the read-only role work, a missing or
+empty mart stops only the pages that read it (and an account without targets gets a note, not
+zeros), the Dados page lists the CRM's anomalies.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
+import statistics
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+import pandas as pd
 import psycopg2
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, data
+from dashboard import auth, data, ui
 from dashboard import formatting as fmt
 from dashboard import metrics as m
 from dashboard.metrics import Period
 from dashboard.ui import EMPTY_MESSAGE
-from dashboard.views import dados
+from dashboard.views import dados, metas
 from pipelines import clock, warehouse
 from pipelines.ops import history
 
 from .builder import PROJECT_DIR, Built, admin, built_world
 from .test_dbt import expected_from
+from .test_funnel import expected_funnel, expected_repasses, expected_stock, expected_targets
 
-PAGES = ["visao_geral", "vendas", "vso", "comissoes", "prosoluto", "dados"]
+PAGES = ["visao_geral", "vendas", "funil", "vso", "estoque", "repasses", "comissoes", "prosoluto", "dados"]
 TODAY = clock.today()
 PERIOD = Period(m.add_months(m.month_start(TODAY), -11), TODAY)
 NOTHING = Period(date(2001, 1, 1), date(2001, 12, 31))
@@ -42,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     source freshness checked so the Dados page has it."""
     tmp = tmp_path_factory.mktemp("app")
     with built_world(43, 400, tmp, prefix="test_app", now=datetime.combine(TODAY, datetime.min.time())
-                     .replace(hour=9)) as state, pytest.MonkeyPatch.context() as mp:
+                     .replace(hour=9), metas=True) as state, pytest.MonkeyPatch.context() as mp:
         assert state.dbt("source", "freshness").returncode == 0
         mp.setenv("DBT_TARGET_PATH", str(state.target_dir))
         yield state
@@ -263,10 +268,217 @@ def test_dados_page_shows_the_run_history(built: Built):
         built.query("drop schema ops cascade")
 
 
+# --------------------------------------------------------------------------- funnel, repasses, stock, targets
+# Expected from the simulator's own rows with the definitions of tests/test_funnel.py, which proves
+# the marts equal them; here, that the pages show those figures for the filters.
+@pytest.fixture(scope="module")
+def world_funnel(built: Built) -> dict[int, dict]:
+    return expected_funnel(built.world)
+
+
+def cohort_leads(funnel: dict[int, dict], period: Period, emps: tuple = ()) -> list[dict]:
+    return [x for x in funnel.values() if x["mes_coorte"] and period.first_month <= x["mes_coorte"]
+            <= period.last_month and (not emps or x["idempreendimento"] in emps)]
+
+
+def reached(leads: list[dict], stage: str) -> int:
+    return sum(x[f"data_{stage}"] is not None for x in leads)
+
+
+def table(at: AppTest, column: str):
+    """The first table on the page with this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_funil_page(built: Built, world_funnel: dict):
+    leads = cohort_leads(world_funnel, PERIOD)
+    sold = reached(leads, "venda")
+    assert len(leads) > sold > 0
+    at = app("funil")
+    got = cards(at)
+    assert got["Leads"] == fmt.integer(len(leads))
+    assert got["Visitas realizadas"] == fmt.integer(reached(leads, "visita_realizada"))
+    assert got["Vendas"] == fmt.integer(sold)
+    assert got["Conversão lead → venda"] == fmt.percent(sold / len(leads))
+    stages = table(at, "mediana_texto")
+    counts = [len(leads), *(reached(leads, s) for s in ("visita_realizada", "pasta", "credito_aprovado",
+                                                        "reserva", "venda", "repasse_assinado"))]
+    assert list(stages["quantidade"]) == [fmt.integer(n) for n in counts]
+    days = [(x["data_visita_realizada"] - x["data_cad"]).days for x in leads if x["data_visita_realizada"]]
+    assert stages["mediana_texto"].iloc[1] == fmt.days(statistics.median(days))
+    days = [(x["data_venda"] - x["data_reserva"]).days for x in leads
+            if x["data_venda"] and x["data_reserva"]]
+    assert stages["mediana_texto"].iloc[5] == fmt.days(statistics.median(days))
+    by_origin = table(at, "conv_lead_visita")
+    origins = {x["origem"] or "Não informado" for x in leads}
+    assert set(by_origin["nome"]) == origins
+    top = max(origins, key=lambda o: (sum((x["origem"] or "Não informado") == o for x in leads), ""))
+    row = by_origin[by_origin["nome"] == top].iloc[0]
+    mine = [x for x in leads if (x["origem"] or "Não informado") == top]
+    assert (row["leads"], row["vendas"]) == (fmt.integer(len(mine)), fmt.integer(reached(mine, "venda")))
+    brokers = built.query("select count(distinct coalesce(idcorretor, -1)) from marts.funil where mes_coorte"
+                          " between %s and %s", (PERIOD.first_month, PERIOD.last_month))[0][0]
+    assert f"Por corretor ({fmt.integer(brokers)})" in [h.value for h in at.subheader]
+    assert len(data.funnel_by_broker(data.Filters(PERIOD), limit=None)) == brokers  # what the downloads hold
+    assert [b.label for b in at.get("download_button")] == ["Baixar CSV", "Baixar Excel"] * 2
+    at.segmented_control(key="funil_grupo").set_value("Última mídia").run()
+    mart = built.query("select count(distinct coalesce(midia_ultimo, 'Não informado')) from marts.funil"
+                       " where mes_coorte between %s and %s", (PERIOD.first_month, PERIOD.last_month))[0][0]
+    assert len(table(at, "conv_lead_visita")) == min(mart, 20) and not at.exception
+
+
+def test_funil_for_one_development_and_one_brokerage(built: Built, world_funnel: dict):
+    """A development filters the cohorts' counts (read from funil_mensal); a brokerage, which only
+    marts.funil carries, switches the counts to it: both agree with the leads themselves."""
+    dev = built.query("select idempreendimento from marts.funil where idempreendimento is not null"
+                      " group by 1 order by count(*) limit 1")[0][0]
+    leads = cohort_leads(world_funnel, PERIOD, (dev,))
+    assert 0 < len(leads) < len(cohort_leads(world_funnel, PERIOD))
+    assert cards(app("funil", emps=(dev,)))["Leads"] == fmt.integer(len(leads))
+    imob, n, sold = built.query(
+        "select imobiliaria, count(*), count(data_venda) from marts.funil where imobiliaria is not null"
+        " and mes_coorte between %s and %s group by 1 order by 2 desc limit 1",
+        (PERIOD.first_month, PERIOD.last_month))[0]
+    got = cards(app("funil", imobs=(imob,)))
+    assert (got["Leads"], got["Vendas"]) == (fmt.integer(n), fmt.integer(sold))
+    assert n < len(cohort_leads(world_funnel, PERIOD))
+
+
+def period_repasses(b: Built, period: Period) -> list[dict]:
+    """The world's repasses of the period's sales (the sale day is as of − days since the sale)."""
+    return [r for r in expected_repasses(b.world, b.as_of).values() if r["dias_desde_venda"] is not None
+            and period.start <= b.as_of - timedelta(days=r["dias_desde_venda"]) <= period.end]
+
+
+def test_repasses_page(built: Built):
+    reps = period_repasses(built, PERIOD)
+    open_ = [r for r in reps if not r["is_concluido"]]
+    done = [r["dias_venda_recurso"] for r in reps if r["is_concluido"]]
+    assert open_ and done
+    at = app("repasses")
+    got = cards(at)
+    assert got["Repasses em aberto"] == fmt.integer(len(open_))
+    assert got["Valor a receber"] == fmt.brl_compact(sum(r["valor_a_receber"] for r in open_) / 100)
+    assert got["Em aberto há mais de 90 dias"] == fmt.integer(sum(r["dias_desde_venda"] > 90 for r in open_))
+    assert got["Venda → recurso"] == fmt.days(statistics.median(done))
+    pipeline = table(at, "etapa")
+    stages = sorted({(r["etapa_ordem"] or 99, r["etapa"]) for r in open_})
+    assert list(pipeline["etapa"]) == [etapa for _, etapa in stages]  # in the seed's order
+    for etapa, total in zip(pipeline["etapa"], pipeline["repasses"], strict=True):
+        assert total == fmt.integer(sum(r["etapa"] == etapa for r in open_)), etapa
+    banks = table(at, "banco")
+    by_bank = built.query("select coalesce(banco, 'Não informado'), count(*), percentile_cont(0.5)"
+                          " within group (order by dias_venda_recurso) from marts.repasses"
+                          " where data_venda between %s and %s group by 1", (PERIOD.start, PERIOD.end))
+    shown = zip(banks["banco"], banks["repasses"], banks["mediana_venda_recurso"], strict=True)
+    assert set(shown) == {(n, fmt.integer(c), fmt.days(d)) for n, c, d in by_bank}
+    assert sum(int(c.replace(".", "")) for c in banks["repasses"]) == len(reps)
+    assert not at.error and len(at.get("download_button")) == 4
+
+
+def test_repasses_history_comes_from_the_snapshots(built: Built):
+    """The snapshots' days in the period, and on the build's day (as of) the open stages of the
+    whole pipeline of that day."""
+    at = app("repasses")
+    days = [d for (d,) in built.query("select distinct data from marts.repasses_historico where data"
+                                      " between %s and %s", (PERIOD.start, PERIOD.end))]
+    assert built.as_of in days
+    assert any(c.value.startswith(ui.history_note(pd.Series(days))) for c in at.caption)
+    history = data.repasses_history(data.Filters(PERIOD))
+    today = history[history["data"] == built.as_of]
+    everything = expected_repasses(built.world, built.as_of).values()
+    open_stages = {r["etapa"] for r in everything if not r["is_concluido"]}
+    assert set(today["etapa"]) == open_stages  # the final stage, funds released, left out
+    for etapa, n in zip(today["etapa"], today["repasses"], strict=True):
+        assert n == sum(r["etapa"] == etapa for r in everything), etapa
+
+
+def test_estoque_page(built: Built):
+    _, devs = expected_stock(built.world, built.as_of)
+    stock = sum(d["unidades_estoque"] for d in devs.values())
+    net = sum(d["vendas_liquidas_3m"] for d in devs.values())
+    at = app("estoque")
+    got = cards(at)
+    assert got["Unidades em estoque"] == fmt.integer(stock) and stock > 0
+    assert got["VGV em estoque"] == fmt.brl_compact(sum(d["vgv_estoque"] for d in devs.values()) / 100)
+    assert got["Disponíveis agora"] == fmt.integer(sum(d["unidades_disponiveis"] for d in devs.values()))
+    assert got["Meses de estoque"] == fmt.decimal(m.ratio(stock, net / 3))
+    by_dev = table(at, "meses_estoque")
+    assert len(by_dev) == len(devs)
+    units, _ = expected_stock(built.world, built.as_of)
+    bands = table(at, "participacao")
+    in_stock = [u for u in units.values() if u["is_em_estoque"]]
+    for band, n in zip(bands["faixa_preco"], bands["unidades_estoque"], strict=True):
+        mine = [u for u in in_stock if (u["faixa_preco"] or "Sem preço de tabela") == band]
+        assert n == fmt.integer(len(mine)), band
+    history = built.query("select sum(unidades_disponiveis) from marts.estoque_historico where data = %s",
+                          (built.as_of,))[0][0]
+    assert history == sum(d["unidades_disponiveis"] for d in devs.values())  # today's snapshot
+    assert not at.error
+
+
+def test_estoque_for_one_development(built: Built):
+    _, devs = expected_stock(built.world, built.as_of)
+    dev = min(devs, key=lambda d: devs[d]["unidades_estoque"])
+    got = cards(app("estoque", emps=(dev,)))
+    assert got["Unidades em estoque"] == fmt.integer(devs[dev]["unidades_estoque"])
+    assert got["Disponíveis agora"] == fmt.integer(devs[dev]["unidades_disponiveis"])
+
+
+def expected_attainment(b: Built, month: date) -> dict[str, str]:
+    """The targets' cards for ``month`` and the year up to it: the targets the build seeded (as
+    marts.metas holds them) against the world's net sales."""
+    rows = [{"idempreendimento": dev, "mes": mes.isoformat(), "meta_unidades": units, "meta_vgv": vgv}
+            for dev, mes, units, vgv in b.query("select idempreendimento, mes, meta_unidades, meta_vgv"
+                                                " from marts.metas")]
+    targets = {(int(r["idempreendimento"]), date.fromisoformat(r["mes"])): r for r in rows}
+    done = expected_targets(b.world, rows)
+    month_keys = [k for k in targets if k[1] == month]
+    year_keys = [k for k in targets if k[1].year == month.year and k[1] <= month]
+    out = {}
+    for label, keys in (("mês", month_keys), ("ano", year_keys)):
+        units = sum(done[k]["vendas_liquidas"] for k in keys)
+        goal = sum(int(targets[k]["meta_unidades"]) for k in keys)
+        vgv = sum(done[k]["vgv_liquido"] for k in keys) / 100
+        goal_vgv = sum(float(targets[k]["meta_vgv"]) for k in keys)
+        out[f"Meta do {label} · unidades"] = (fmt.percent(units / goal),
+                                              f"{fmt.integer(units)} de {fmt.integer(goal)} unidades")
+        out[f"Meta do {label} · VGV"] = (fmt.percent(vgv / goal_vgv),
+                                         f"{fmt.brl_compact(vgv)} de {fmt.brl_compact(goal_vgv)}")
+    return out
+
+
+@pytest.mark.parametrize("page", ["visao_geral", "vendas"])
+def test_targets_on_the_sales_pages(built: Built, page: str):
+    expected = expected_attainment(built, PERIOD.last_month)
+    at = app(page)
+    got = {c.label: (c.value, c.delta) for c in at.metric if c.label.startswith("Meta do")}
+    assert got == expected
+    assert "Metas" in [h.value for h in at.subheader] and not at.error
+
+
+def test_without_targets_the_sales_pages_say_so(built: Built):
+    """An account that set no targets (empty seed, empty mart) gets a note, never 0% attained;
+    without the mart at all, a note too; the rest of the page is as before."""
+    for empty, note in ((True, metas.NO_TARGETS), (False, missing_message("metas"))):
+        with hidden(built, "metas", empty=empty):
+            for page in ("visao_geral", "vendas"):
+                at = app(page)
+                assert note in infos(at), page
+                assert not [c for c in at.metric if c.label.startswith("Meta do")], page
+                assert at.metric and not at.error and not at.warning, page
+    assert metas.NO_TARGETS.startswith("Sem metas cadastradas:") and "metas/metas.csv" in metas.NO_TARGETS
+
+
 # --------------------------------------------------------------------------- missing or empty marts
 # The marts each page reads (the Dados page reads none: raw, ops and dbt's files).
-READS = {"visao_geral": {"vendas", "comissoes", "vso"}, "vendas": {"vendas"}, "vso": {"vso"},
-         "comissoes": {"comissoes"}, "prosoluto": {"prosoluto", "vendas"}, "dados": set()}
+# Visão geral and Vendas read marts.metas too, but without it they go on (a note stands for the
+# targets): it is not theirs to require.
+READS = {"visao_geral": {"vendas", "comissoes", "vso"}, "vendas": {"vendas"},
+         "funil": {"funil", "funil_mensal"}, "vso": {"vso"},
+         "estoque": {"estoque", "estoque_empreendimentos", "estoque_historico"},
+         "repasses": {"repasses", "repasses_historico"}, "comissoes": {"comissoes"},
+         "prosoluto": {"prosoluto", "vendas"}, "dados": set()}
 
 
 def missing_message(mart: str) -> str:
@@ -315,7 +527,8 @@ def sidebar_captions(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("empty", [False, True], ids=["missing", "empty"])
-@pytest.mark.parametrize("mart", ["vendas", "comissoes", "vso", "prosoluto"])
+@pytest.mark.parametrize("mart", ["vendas", "comissoes", "vso", "prosoluto", "funil", "estoque", "repasses",
+                                  "metas"])
 def test_a_missing_or_empty_mart_stops_only_the_pages_reading_it(built: Built, mart: str, empty: bool):
     message = (empty_message if empty else missing_message)(mart)
 
@@ -470,11 +683,18 @@ def test_preset_period_is_the_default(built: Built):
     assert cards(at)["Vendas brutas"] == fmt.integer(expected["vendas_brutas"])
 
 
-@pytest.mark.parametrize("page", PAGES[:-1])
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in ("dados", "estoque")])
 def test_a_period_without_data_shows_the_friendly_message(built: Built, page: str):
     at = app(page, period=NOTHING)
     assert EMPTY_MESSAGE in infos(at)
     assert not at.metric and not at.error
+
+
+def test_stock_is_today_s_whatever_the_period(built: Built):
+    """The period only picks the days of the stock's history: one without snapshots says so."""
+    at = app("estoque", period=NOTHING)
+    assert cards(at)["Unidades em estoque"] == cards(app("estoque"))["Unidades em estoque"]
+    assert any(i.startswith("Nenhuma foto do estoque no período") for i in infos(at)) and not at.error
 
 
 def test_a_selection_without_sales_shows_the_friendly_message(built: Built):

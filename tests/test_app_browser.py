@@ -182,6 +182,14 @@ EXPECTED: dict[str, Callable[[Built], tuple[str, str]]] = {
         " using (idreserva) where v.data_venda between %s and %s",
         (twelve_months().start, twelve_months().end))[0][0])),
     "dados": lambda b: ("Último dbt build", "Com alertas"),  # the anomalies warn
+    "funil": lambda b: ("Leads", fmt.integer(b.query(
+        "select count(*) from marts.funil where mes_coorte between %s and %s",
+        (twelve_months().first_month, twelve_months().last_month))[0][0])),
+    "estoque": lambda b: ("Unidades em estoque", fmt.integer(b.query(
+        "select sum(unidades_estoque) from marts.estoque_empreendimentos")[0][0])),
+    "repasses": lambda b: ("Repasses em aberto", fmt.integer(b.query(
+        "select count(*) from marts.repasses where not is_concluido and data_venda between %s and %s",
+        (twelve_months().start, twelve_months().end))[0][0])),
 }
 
 

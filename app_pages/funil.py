@@ -1,0 +1,49 @@
+"""Funil: the leads of the period's cohorts through visita, pasta, crédito, reserva, venda and
+repasse; conversion and median days per stage, per cohort month, by origem or mídia and by
+corretor, with CSV and Excel downloads."""
+
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard import formatting as fmt
+from dashboard.views import funil as view
+
+f = ui.current_filters()
+ui.page_header("Funil comercial", f, view.cohort_note(f))
+ui.require_marts("funil", "funil_mensal")
+page = ui.page_model(view.funnel_page, f)
+
+ui.show_cards(page["cards"])
+
+left, right = st.columns([5, 6])
+with left:
+    st.subheader("Do lead ao repasse")
+    ui.show_chart(page["funnel"])
+with right:
+    st.subheader("Conversão por etapa")
+    ui.show_table(page["stages"])
+    st.caption("Cada lead conta em todas as etapas que já alcançou. Da anterior: leads da etapa ÷ leads "
+               "da etapa anterior. Mediana de dias: da etapa anterior a esta, entre os leads que passaram "
+               "pelas duas.")
+    if page["skipped"]:
+        st.caption(f"{' e '.join(page['skipped'])}: mais leads que na etapa anterior, porque há quem chegue "
+                   "a ela sem passar pela anterior (uma reserva sem pasta, uma compra à vista sem crédito).")
+
+st.subheader("Conversão por mês de chegada do lead")
+ui.show_chart(page["cohorts"])
+st.caption("Coortes recentes ainda estão em andamento: seus leads tiveram menos tempo para avançar.")
+
+st.subheader("Por origem e mídia")
+choice = (st.segmented_control("Agrupar por", list(view.GROUPS), default="Origem", key="funil_grupo")
+          or "Origem")
+by = view.GROUPS[choice]
+with ui.guarded():
+    cut = view.group_table(f, by)
+ui.table_with_downloads(cut["view"], cut["total"], f"os {view.SHOWN} grupos com mais leads",
+                        lambda: data.funnel_by(f, by, limit=None), cut["labels"],
+                        f"funil_{by}_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
+
+st.subheader(f"Por corretor ({fmt.integer(page['brokers_total'])})")
+ui.table_with_downloads(page["brokers"], page["brokers_total"], f"os {view.SHOWN} corretores com mais leads",
+                        lambda: data.funnel_by_broker(f, limit=None), view.BROKER_COLUMNS,
+                        f"funil_corretores_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
