@@ -3,10 +3,11 @@
 The real CVDW cannot be reached from our machines, so the pipeline is built
 and tested against this; it follows /work/shared/cvdw-api.md, quirks included.
 """
+from .funnel import FunnelRates
 from .profiles import PROFILES, Profile
 from .world import PATHS, World
 
-__all__ = ["World", "Simulator", "PATHS", "PROFILES", "Profile"]
+__all__ = ["World", "Simulator", "PATHS", "PROFILES", "Profile", "FunnelRates"]
 
 
 def __getattr__(name: str):

@@ -48,8 +48,45 @@ class Unit(Rec):
 
 
 class Lead(Rec):
+    # origem2/midia2: the last touch (origem_ultimo, midia_ultimo); step: the funnel's next move
+    # (simulator.funnel); vis/pasta: its latest visit and pasta, which a reservation may cancel.
     __slots__ = ("id", "t_cad", "emp", "corr", "sit", "reserva", "origem", "midia",
-                 "conversao", "row")
+                 "conversao", "row", "origem2", "midia2", "t_sit", "step", "vis", "pasta")
+
+
+class Visit(Rec):
+    """One ``leads/visitas`` task: booked at ``t_cad`` for ``t_data``; done iff ``t_done``."""
+
+    __slots__ = ("id", "lead", "t_cad", "t_data", "t_done", "sit", "tipo", "virtual", "row")
+
+
+class Pasta(Rec):
+    """A credit file (``precadastros``); money in cents, ``motivo`` an index into its pool."""
+
+    __slots__ = ("id", "lead", "unit", "t_cad", "sit", "sit_prev", "t_sit", "aval", "aprov",
+                 "fgts", "sub", "motivo", "row")
+
+
+class Change(Rec):
+    """One row of a ``*/historico/situacoes`` path: entity ``ent`` went ``de`` -> ``para`` at ``t``.
+
+    Its ``idhistorico`` is the row's ``referencia`` (no id slot: millions of these).
+    """
+
+    __slots__ = ("ent", "t", "de", "para")
+
+
+class PriceTable(Rec):
+    """One version of a development's price table, in force on days ``d_de``..``d_ate``.
+
+    ``ppm`` scales each unit's list price (parts per million); ``d_*`` are day numbers.
+    """
+
+    __slots__ = ("emp", "units", "idtabela", "nome", "n", "d_de", "d_ate", "ppm")
+
+
+class Price(Rec):
+    __slots__ = ("unit", "table")
 
 
 class Reserva(Rec):
@@ -57,7 +94,8 @@ class Reserva(Rec):
                  "sit_prev", "t_sit", "t_mod", "t_venda", "t_contrato", "t_cancel",
                  "t_dist", "motivo", "cents", "conds", "fin", "fgts", "sub",
                  "row", "vrow", "drow", "dist_blank", "dist_motivo", "tipovenda",
-                 "midia", "comms", "rep", "pending", "leads")
+                 "midia", "comms", "rep", "pending", "leads", "t_an", "t_flag_contrato",
+                 "t_flag_assinatura", "idprecadastro", "frow")
 
 
 class Cond(Rec):
@@ -78,7 +116,7 @@ class Pag(Rec):
 
 
 class Rep(Rec):
-    __slots__ = ("id", "res", "step", "t_step", "t_reg", "contrato", "parcela",
+    __slots__ = ("id", "res", "step", "t_step", "t_reg", "t_lib", "contrato", "parcela",
                  "banco", "row")
 
 

@@ -16,7 +16,14 @@ UNIT_SIT = {1: "Disponível", 2: "Reservada", 3: "Vendida", 4: "Bloqueada",
 SERIE_IDS = {"Ato": 1, "Sinal": 2, "Mensais": 3, "Intermediárias": 4, "Chaves": 5,
              "Financiamento": 6, "FGTS": 7, "Subsídio": 8}
 COMM_SIT_IDS = {"Comissão Gerada (1)": 1, "Liberada": 2, "Aguardando NF": 5, "Finalizado": 7}
-REP_STEPS = [("Em análise no banco", 21), ("Aprovado", 22), ("Cartório", 24), ("Registrado", 27)]
+# The repasse's steps in order; the bank releases the funds some days after the registry.
+REP_STEPS = [("Em análise no banco", 21), ("Aprovado", 22), ("Cartório", 24), ("Registrado", 27),
+             ("Recurso liberado", 29)]
+REP_REGISTRADO = 3  # index of "Registrado" in REP_STEPS: its moment is data_registro
+LEAD_SIT_IDS = {"Aguardando atendimento": 1, "Em atendimento": 2, "Descartado": 3,
+                "Em negociação": 4, "Com reserva": 5, "Venda realizada": 6, "Visita agendada": 7,
+                "Visita realizada": 8, "Em análise de crédito": 9}
+PASTA_SIT_IDS = {"Em análise": 1, "Aprovado": 2, "Reprovado": 3, "Cancelado": 4}
 ATD_SITS = [("Novo Atendimento", 1), ("Em atendimento", 2), ("Finalizado", 3)]
 DIST_SIT = (13, "Distrato")
 
@@ -38,7 +45,20 @@ MOTIVOS_CANCEL = ["Desistência do cliente", "Crédito reprovado", "Reserva expi
                   "Troca de unidade", ""]
 MOTIVOS_DISTRATO = [(1, "Inadimplência"), (2, "Desistência"), (3, "Crédito negado no repasse"),
                     (4, "Acordo entre as partes")]
+# Drawn (and then superseded by the funnel's story) for each unlinked lead: the draw keeps the
+# world's random stream as it was before the funnel existed.
 LEAD_SITS = ["Aguardando atendimento", "Em atendimento", "Descartado", "Em negociação"]
+MOTIVOS_DESCARTE = ["Sem interesse", "Sem retorno do cliente", "Comprou com a concorrência",
+                    "Renda incompatível", "Contato inválido", "Fora do perfil do produto"]
+MOTIVOS_REPROVACAO = [(1, "Renda insuficiente"), (2, "Restrição cadastral"),
+                      (3, "Documentação incompleta"), (4, "Score de crédito baixo"),
+                      (5, "Comprometimento de renda acima do limite")]
+MOTIVOS_CANCEL_PASTA = [(1, "Desistência do cliente"), (2, "Cliente optou por outra unidade"),
+                        (3, "Prazo de documentação expirado")]
+PDVS = ["Stand de vendas", "Loja central", "Plantão no local", "Atendimento on-line"]
+CORRESPONDENTES = ["Casa Fácil Correspondente", "Crédito Já", ""]  # as repasses pick them
+BACKOFFICE = [(1, "Equipe de Repasse"), (2, "Financeiro"), (3, "Correspondente bancário"),
+              (4, "Integração bancária")]
 ORIGENS = ["Site", "Facebook", "Instagram", "Portal ZAP", "Plantão", "Indicação", "WhatsApp"]
 MIDIAS = ["Google Ads", "Meta Ads", "Panfleto", "Outdoor", "Portal", "Orgânico"]
 CONVERSOES = ["Formulário do site", "Chat", "Ligação", "Visita ao plantão"]

@@ -27,31 +27,47 @@ from typing import TYPE_CHECKING, Any
 from zlib import crc32
 
 from . import pools as P
+from .render import FLAG_NAMES
 
 if TYPE_CHECKING:
     from .table import Table
     from .world import World
 
 # Never left out nor nulled: the row's identity and cursor, the ids that link
-# rows across paths, and every field the sales, commission, pró-soluto and VSO
-# figures are computed from (tests/test_dbt.py ``expected_from``). Without them
-# an account's figures could not be computed at all, which no real account
-# shows. Situation names and ids stay too: the profile renames them instead.
+# rows across paths, and every field the sales, commission, pró-soluto, VSO,
+# funnel, repasse and stock figures are computed from (tests/test_dbt.py
+# ``expected_from``, tests/test_funnel.py). Without them an account's figures
+# could not be computed at all, which no real account shows. Descriptive fields
+# (origem, mídia, banco, correspondente, tipologia, names) stay optional.
+# Situation names and ids stay too: the profile renames them instead.
 CORE_FIELDS = frozenset({
     "referencia", "referencia_data", "ativo",
     # keys and links
     "idreserva", "idcomissao", "idpagamento", "idunidade", "idunidade_int",
     "idempreendimento", "idreservascondicoes", "idcorretor", "idimobiliaria",
     "idlead", "idcliente", "idhistorico", "idrepasse", "idatendimento", "idserie",
+    "idtarefa", "idprecadastro", "idtabela",
     # figures
     "data_venda", "data_cad", "situacao_data", "valor_contrato", "valor",
     "valor_comissao", "valor_pagamento", "valor_comissao_apagar",
     "porcentagem_comissao", "serie", "situacao_mapa_disponibilidade",
-    "liberar_a_partir",
+    "liberar_a_partir", "data", "data_conclusao", "data_vigencia_de", "data_vigencia_ate",
+    "data_assinatura_de_contrato", "data_recurso_liberado", "data_registro",
+    "data_alteracao_status", "valor_financiado", "valor_fgts", "valor_subsidio",
+    "area_privativa",
+    *(f"data_flag_{name}" for name in FLAG_NAMES),
     # situations (renamed by the profile, see ``_RENAMED``)
     "situacao", "idsituacao", "situacao_anterior", "idsituacao_anterior",
     "situacao_atual", "de", "para", "de_nome", "para_nome",
 })
+# Paths an account has only when it uses their parent: without leads there are no visits,
+# pastas nor lead history; without repasses no repasse history; without reservas no flags.
+DEPENDENT_PATHS = {
+    "leads": ("leads/visitas", "leads/historico/situacoes", "precadastros",
+              "precadastro/historico/situacoes"),
+    "repasses": ("repasses/historico/situacoes",),
+    "reservas": ("reservas/registros/flags",),
+}
 
 ANOMALY_KINDS = ("comissao_valor_negativo", "comissao_percentual_fora_da_faixa",
                  "comissao_sem_reserva", "venda_ausente_em_reservas")
@@ -92,8 +108,44 @@ SERIES = {
     "Subsídio": ["Subsídio MCMV", "Subsídio", "Desconto MCMV",
                  "Subsídio Minha Casa Minha Vida"],
 }
+# The funnel's and the repasse's situations (the issue 12 contract's pools).
+LEAD_SITS = {
+    "Aguardando atendimento": ["Novo", "Lead Novo", "Aguardando Contato", "Em Fila"],
+    "Em atendimento": ["Em Contato", "Atendimento Iniciado", "Em Prospecção", "Qualificação"],
+    "Descartado": ["Perdido", "Lead Descartado", "Desqualificado", "Sem Interesse"],
+    "Em negociação": ["Negociação", "Proposta Enviada", "Em Proposta", "Negociando"],
+    "Com reserva": ["Reservado", "Reserva Realizada", "Com Proposta Aceita", "Reserva Feita"],
+    "Venda realizada": ["Vendido", "Venda Concluída", "Cliente Comprou", "Ganho"],
+    "Visita agendada": ["Agendou Visita", "Visita Marcada", "Agendamento", "Visita Programada"],
+    "Visita realizada": ["Visitou", "Visita Concluída", "Compareceu ao Stand", "Visita Feita"],
+    "Em análise de crédito": ["Pasta em Análise", "Análise de Crédito", "Documentação Enviada",
+                              "Pré-cadastro"],
+}
+PRECADASTRO_SITS = {
+    "Em análise": ["Análise Bancária", "Em Avaliação", "Aguardando Banco", "Pasta Enviada"],
+    "Aprovado": ["Crédito Aprovado", "Aprovada", "Pasta Aprovada", "Aprovado com Condição"],
+    "Reprovado": ["Crédito Reprovado", "Reprovada", "Pasta Reprovada", "Negado"],
+    "Cancelado": ["Pasta Cancelada", "Cancelada", "Desistiu", "Arquivada"],
+}
+REPASSE_SITS = {
+    "Em análise no banco": ["Análise no Banco", "Em Análise", "Aguardando Banco",
+                            "Enviado ao Banco"],
+    "Aprovado": ["Crédito Aprovado", "Aprovado pelo Banco", "Aprovada", "Conformidade"],
+    "Cartório": ["Contrato Assinado", "Assinatura", "Em Cartório", "Registro em Andamento"],
+    "Registrado": ["Registro Concluído", "Contrato Registrado", "Registrado em Cartório",
+                   "Averbado"],
+    "Recurso liberado": ["Recurso Liberado", "Pago pelo Banco", "Repasse Concluído",
+                         "Liberação de Recursos"],
+}
 # The canonical series a profile's ``unclassified_serie`` renames.
 UNCLASSIFIED_OF = "Intermediárias"
+
+
+def _history(path: str, group: str) -> tuple[tuple[str, str, str, str], ...]:
+    """The four situation fields of a ``*/historico/situacoes`` path."""
+    return ((path, "de_nome", group, "name"), (path, "para_nome", group, "name"),
+            (path, "de", group, "id"), (path, "para", group, "id"))
+
 
 # Which rendered fields carry which vocabulary: (path, field, group, kind).
 _RENAMED = (
@@ -101,21 +153,32 @@ _RENAMED = (
     ("reservas", "situacao_anterior", "reserva", "name"),
     ("reservas", "idsituacao", "reserva", "id"),
     ("reservas", "idsituacao_anterior", "reserva", "id"),
-    ("reservas/historico/situacoes", "de_nome", "reserva", "name"),
-    ("reservas/historico/situacoes", "para_nome", "reserva", "name"),
-    ("reservas/historico/situacoes", "de", "reserva", "id"),
-    ("reservas/historico/situacoes", "para", "reserva", "id"),
+    *_history("reservas/historico/situacoes", "reserva"),
     ("distratos", "situacao_atual", "reserva", "name"),
     ("distratos", "idsituacao", "reserva", "id"),
     ("comissoes", "situacao", "comissao", "name"),
     ("comissoes", "idsituacao", "comissao", "id"),
     ("reservas/condicoes", "serie", "serie", "name"),
     ("reservas/condicoes", "idserie", "serie", "id"),
+    ("leads", "situacao", "lead", "name"),
+    ("leads", "idsituacao", "lead", "id"),
+    *_history("leads/historico/situacoes", "lead"),
+    ("precadastros", "situacao", "precadastro", "name"),
+    ("precadastros", "situacao_anterior", "precadastro", "name"),
+    ("precadastros", "idsituacao", "precadastro", "id"),
+    ("precadastros", "idsituacao_anterior", "precadastro", "id"),
+    *_history("precadastro/historico/situacoes", "precadastro"),
+    ("repasses", "situacao", "repasse", "name"),
+    ("repasses", "idsituacao", "repasse", "id"),
+    *_history("repasses/historico/situacoes", "repasse"),
 )
 # (pools, canonical ids, highest id an account might configure)
 _GROUPS = {"reserva": (RESERVA_SITS, P.SIT_IDS, 40),
            "comissao": (COMISSAO_SITS, P.COMM_SIT_IDS, 20),
-           "serie": (SERIES, P.SERIE_IDS, 60)}
+           "serie": (SERIES, P.SERIE_IDS, 60),
+           "lead": (LEAD_SITS, P.LEAD_SIT_IDS, 30),
+           "precadastro": (PRECADASTRO_SITS, P.PASTA_SIT_IDS, 15),
+           "repasse": (REPASSE_SITS, dict(P.REP_STEPS), 40)}
 
 
 def _pick(options: list) -> Callable[[int], Any]:
@@ -155,12 +218,17 @@ class Profile:
     undocumented_paths: int = 0               # paths that send 2-5 undocumented fields
     own_names: bool = True                    # situations and series named the account's way
     unclassified_serie: str | None = None     # name for "Intermediárias" the seed lacks
-    empty_paths: tuple[str, ...] = ()         # paths that serve no rows
+    empty_paths: tuple[str, ...] = ()         # paths that serve no rows (dependents added)
     anomalies: tuple[str, ...] = ()           # kinds of ANOMALY_KINDS to inject
     anomaly_count: tuple[int, int] = (2, 6)   # how many of each kind
     description: str = ""
 
     def __post_init__(self) -> None:
+        # An unused parent leaves its dependent paths empty too (DEPENDENT_PATHS), whatever
+        # the preset lists: frozen, so set through object.__setattr__.
+        derived = [d for p in self.empty_paths for d in DEPENDENT_PATHS.get(p, ())]
+        object.__setattr__(self, "empty_paths",
+                           tuple(dict.fromkeys((*self.empty_paths, *derived))))
         if self.omit[1] + self.null[1] > 1:
             raise ValueError(f"profile {self.name}: omit and null shares exceed 1")
         unknown = set(self.anomalies) - set(ANOMALY_KINDS)

@@ -12,12 +12,23 @@ from typing import TYPE_CHECKING, Any
 
 from . import pools as P
 from .pools import h, money, pick
+from .prices import unit_price
 from .table import Table
 from .timefmt import DAY, ZERO, fmt_br, fmt_d, fmt_dt
 
 if TYPE_CHECKING:
     from .entities import Reserva, Unit
     from .world import World
+
+# reservas/registros/flags: every documented milestone; the ones the simulator plays have a
+# moment (see Renderer._flag_moments), the others are always "N".
+FLAG_NAMES = ("inicio", "inicio_semproposta", "vencida", "vendida", "distrato", "analisada",
+              "aprovada", "aprovada_comercial", "vender_sienge", "cancelada_sienge", "cancelada",
+              "pode_faturar", "documentos", "contrato", "aguardando_faturamento", "faturada",
+              "pendente_assinatura_eletronica",
+              "pendente_assinatura_eletronica_segundo_envelope",
+              "assinatura_clientes_associados", "assinatura_todas_partes",
+              "reprovada_comercial", "pendente_comercial", "devolucao_erp")
 
 RowFn = Callable[[Table, int], dict]
 
@@ -88,6 +99,12 @@ class Renderer:
             "unidades/situacao": self.unidade_situacao, "repasses": self.repasse,
             "atendimentos": self.atendimento, "corretores": self.corretor,
             "imobiliarias": self.imobiliaria, "leads": self.lead,
+            "leads/visitas": self.visita, "leads/historico/situacoes": self.lead_historico,
+            "precadastros": self.precadastro,
+            "precadastro/historico/situacoes": self.precadastro_historico,
+            "reservas/registros/flags": self.flags,
+            "repasses/historico/situacoes": self.repasse_historico,
+            "unidades/precos": self.preco,
         }
 
     def fn(self, path: str) -> RowFn:
@@ -110,7 +127,7 @@ class Renderer:
             "idempreendimento": e.id, "codigointerno_empreendimento": e.code,
             "idunidade": u.id, "idcliente": r.idcliente, "idcorretor": r.corr.id,
             "idimobiliaria": r.corr.imob.id, "idtime": time_[0],
-            "idprecadastro": None if rid % 3 else 40000 + rid,
+            "idprecadastro": r.idprecadastro,
             "idmidia": P.MIDIA_IDS[midia], "idtabela": tabela[0], "idtipovenda": tv[0],
             "idtipo_reserva": 1, "idlead": r.idlead, "idsituacao": P.SIT_IDS[r.sit],
             "idsituacao_anterior": P.SIT_IDS.get(r.sit_prev) if r.sit_prev else None,
@@ -316,10 +333,10 @@ class Renderer:
             "valor_financiado": money(r.fin), "data_registro": fmt_d(rep.t_reg),
             "data_alteracao_status": fmt_dt(rep.t_step), "data_venda": fmt_dt(r.t_venda),
             "data_assinatura_de_contrato": fmt_d(r.t_contrato) if rep.step else "",
-            "data_recurso_liberado": fmt_d(rep.t_reg + 5 * DAY) if rep.t_reg else None,
+            "data_recurso_liberado": fmt_d(rep.t_lib),
             "data_cadastro": fmt_dt(r.t_venda), "data_modificacao": fmt_dt(rep.t_step),
             "numero_contrato": f"8.4444.{r.id:07d}-{r.id % 10}" if rep.step >= 1 else None,
-            "correspondente": pick(["Casa Fácil Correspondente", "Crédito Já", ""], rep.id, 1),
+            "correspondente": pick(P.CORRESPONDENTES, rep.id, 1),
             "banco": rep.banco, "agencia": f"{h(rep.id, 2) % 9000 + 1000}",
             "idlead": r.idlead, "campos_adicionais": [],
         })
@@ -433,18 +450,170 @@ class Renderer:
     def lead(self, tab: Table, i: int) -> dict:
         ld = tab.ents[i]
         c = ld.corr
+        discarded = ld.sit == "Descartado"
         row = _base(tab, i)
         row.update({
-            "idlead": ld.id, "idsituacao": _LEAD_IDS.get(ld.sit, 99), "situacao": ld.sit,
+            "idlead": ld.id, "idsituacao": P.LEAD_SIT_IDS[ld.sit], "situacao": ld.sit,
             "data_cad": fmt_dt(ld.t_cad), "idempreendimento": ld.emp.id,
             "empreendimento": ld.emp.nome, "idcorretor": c.id if c else None,
-            "idimobiliaria": c.imob.id if c else None, "origem": ld.origem,
-            "midia_original": ld.midia, "conversao_original": ld.conversao,
-            "reserva": ld.reserva,
+            "corretor": c.nome if c else None, "idimobiliaria": c.imob.id if c else None,
+            "imobiliaria": c.imob.nome if c else None, "origem": ld.origem,
+            "origem_ultimo": ld.origem2, "midia_original": ld.midia, "midia_ultimo": ld.midia2,
+            "conversao_original": ld.conversao, "reserva": ld.reserva,
+            "motivo_cancelamento": pick(P.MOTIVOS_DESCARTE, ld.id, 27) if discarded else None,
+            "data_cancelamento": fmt_dt(ld.t_sit) if discarded else None,
         })
         row.update(_lead_person(ld.id))
         return row
 
+    # --------------------------------------------------------------- funnel
+    def visita(self, tab: Table, i: int) -> dict:
+        v = tab.ents[i]
+        ld = v.lead
+        c, e = ld.corr, ld.emp
+        row = _base(tab, i)
+        row.update({
+            "idtarefa": v.id, "idinteracao": 2 * v.id + 7, "idlead": ld.id,
+            "data_cad": fmt_dt(v.t_cad), "data": fmt_dt(v.t_data),
+            "idresponsavel": c.id if c else None, "responsavel": c.nome if c else None,
+            "tipo_responsavel": "Corretor" if c else None, "situacao": v.sit,
+            "tipo_interacao": "Visita", "idtipo_visita": v.tipo,
+            "nome_tipo_visita": "Visita" if v.tipo == 1 else "Revisita",
+            "idresponsavel_por_criar_visita": c.id if c else None,
+            "responsavel_por_criar_visita": c.nome if c else None,
+            "funcionalidade": pick(["Agenda", "App do corretor", "Painel do gestor"], v.id, 1),
+            "data_conclusao": fmt_dt(v.t_done), "pdv": pick(P.PDVS, e.id, 2),
+            "painel_pdv": "S" if h(v.id, 3) % 4 == 0 else "N",
+            "visita_virtual": "S" if v.virtual else "N",
+            "idempreendimento": e.id, "nome_empreendimento": e.nome,
+        })
+        return row
 
-_LEAD_IDS = {s: k + 1 for k, s in enumerate(
-    P.LEAD_SITS + ["Com reserva", "Venda realizada"])}
+    def lead_historico(self, tab: Table, i: int) -> dict:
+        ch = tab.ents[i]
+        discarded = ch.para == "Descartado"
+        row = _base(tab, i)
+        row.update({
+            "idhistorico": int(tab.ref[i]), "idlead": ch.ent.id, "data_cad": fmt_dt(ch.t),
+            "de": P.LEAD_SIT_IDS[ch.de] if ch.de else None, "para": P.LEAD_SIT_IDS[ch.para],
+            "de_nome": ch.de, "para_nome": ch.para,
+            "motivo_cancelamento": pick(P.MOTIVOS_DESCARTE, ch.ent.id, 27) if discarded else None,
+            "data_cancelamento": fmt_dt(ch.t) if discarded else None,
+            "painel_usuario": pick(["Corretor", "Gestor", "Sistema"], i, 1),
+            "idusuario": h(i, 2) % 40 + 1,
+        })
+        return row
+
+    def precadastro(self, tab: Table, i: int) -> dict:
+        p = tab.ents[i]
+        ld, u = p.lead, p.unit
+        c, e = ld.corr, u.emp if u else ld.emp
+        person = _lead_person(ld.id)
+        row = _base(tab, i)
+        row.update({
+            "idprecadastro": p.id, "codigointerno": f"PC{p.id:06d}" if p.id % 4 else "",
+            "idsituacao": P.PASTA_SIT_IDS[p.sit], "situacao": p.sit,
+            "idsituacao_anterior": P.PASTA_SIT_IDS[p.sit_prev] if p.sit_prev else None,
+            "situacao_anterior": p.sit_prev,
+            "condicao_aprovada": "Sim" if p.sit == "Aprovado" else "Não",
+            "idempreendimento": e.id, "empreendimento": e.nome,
+            "idunidade": u.id if u else None, "unidade": u.nome if u else None,
+            "idcorretor": c.id if c else None, "corretor": c.nome if c else None,
+            "idimobiliaria": c.imob.id if c else None, "imobiliaria": c.imob.nome if c else None,
+            "pessoa": person["nome"], "cep_cliente": person["cep_cliente"],
+            "renda_cliente_principal": person["renda_familiar"], "idpessoa": 300000 + ld.id,
+            "idlead": str(ld.id), "data_cad": fmt_dt(p.t_cad),
+            "data_ultima_alteracao_situacao": fmt_dt(p.t_sit),
+            "empresa_correspondente": pick(P.CORRESPONDENTES, p.id, 1),
+        })
+        row.update(self._pasta_money(p))
+        row.update(self._pasta_motive(p))
+        return row
+
+    @staticmethod
+    def _pasta_money(p: Any) -> dict:
+        approved = p.sit == "Aprovado"
+        fin = p.aprov if approved else None
+        return {
+            "valor_avaliacao": money(p.aval), "valor_aprovado": money(fin) if fin else None,
+            "valor_fgts": money(p.fgts), "valor_subsidio": money(p.sub),
+            "valor_total": money(p.aprov + p.fgts + p.sub) if approved else None,
+            "valor_prestacao": money(round(p.aprov * 0.0095)) if approved else None,
+            "prazo": "360" if approved else None,
+            "vencimento_aprovacao": fmt_d(p.t_sit + 90 * DAY) if approved else None,
+        }
+
+    @staticmethod
+    def _pasta_motive(p: Any) -> dict:
+        refused = P.MOTIVOS_REPROVACAO[p.motivo] if p.sit == "Reprovado" else (None, None)
+        cancelled = P.MOTIVOS_CANCEL_PASTA[p.motivo] if p.sit == "Cancelado" else (None, None)
+        return {"idmotivo_reprovacao": refused[0], "motivo_reprovacao": refused[1],
+                "descricao_motivo_reprovacao": "" if refused[0] else None,
+                "idmotivo_cancelamento": cancelled[0], "motivo_cancelamento": cancelled[1]}
+
+    def precadastro_historico(self, tab: Table, i: int) -> dict:
+        ch = tab.ents[i]
+        row = _base(tab, i)
+        row.update({
+            "idhistorico": int(tab.ref[i]), "idprecadastro": ch.ent.id, "data_cad": fmt_dt(ch.t),
+            "de": P.PASTA_SIT_IDS[ch.de] if ch.de else None, "para": P.PASTA_SIT_IDS[ch.para],
+            "de_nome": ch.de, "para_nome": ch.para,
+        })
+        return row
+
+    def flags(self, tab: Table, i: int) -> dict:
+        r: Reserva = tab.ents[i]
+        u = r.unit
+        row = _base(tab, i)
+        row.update({
+            "idreserva": r.id, "data_criacao_reserva": fmt_dt(r.t_cad),
+            "empreendimento": u.emp.nome, "idempreendimento": u.emp.id,
+            "etapa": u.etapa[1], "idetapa": u.etapa[0], "bloco": u.bloco[1], "idbloco": u.bloco[0],
+            "unidade": u.nome, "idunidade": u.id, "cliente": _client(r.idcliente)["cliente"],
+            "idcliente": r.idcliente, "corretor": r.corr.nome, "idcorretor": r.corr.id,
+        })
+        moments = self._flag_moments(r)
+        for name in FLAG_NAMES:
+            t = moments.get(name)
+            row[f"flag_{name}"] = "N" if t is None else "S"
+            row[f"data_flag_{name}"] = fmt_dt(t)
+        return row
+
+    @staticmethod
+    def _flag_moments(r: Reserva) -> dict[str, int | None]:
+        """When the reservation first reached each milestone the world plays."""
+        return {"inicio": r.t_cad, "analisada": r.t_an, "aprovada": r.t_venda,
+                "vendida": r.t_venda, "contrato": r.t_flag_contrato,
+                "assinatura_todas_partes": r.t_flag_assinatura, "cancelada": r.t_cancel,
+                "vencida": r.t_cancel if r.motivo == "Reserva expirada" else None,
+                "distrato": r.t_dist}
+
+    def repasse_historico(self, tab: Table, i: int) -> dict:
+        ch = tab.ents[i]
+        de = P.REP_STEPS[ch.de] if ch.de is not None else (None, None)
+        para = P.REP_STEPS[ch.para]
+        user = pick(P.BACKOFFICE, i, 1)
+        corresp = pick(P.CORRESPONDENTES, ch.ent.id, 1)
+        row = _base(tab, i)
+        row.update({
+            "idhistorico": int(tab.ref[i]), "idrepasse": ch.ent.id, "idusuario": user[0],
+            "usuario": user[1], "idcorrespondente": P.CORRESPONDENTES.index(corresp) + 1
+            if corresp else None, "correspondente": corresp, "data_cad": fmt_dt(ch.t),
+            "de": de[1], "para": para[1], "de_nome": de[0], "para_nome": para[0],
+        })
+        return row
+
+    def preco(self, tab: Table, i: int) -> dict:
+        p = tab.ents[i]
+        u, pt = p.unit, p.table
+        cents = unit_price(u, pt)
+        row = _base(tab, i)
+        row.update({
+            "idunidade": u.id, "unidade": u.nome, "empreendimento": u.emp.nome,
+            "idempreendimento": u.emp.id, "etapa": u.etapa[1], "idetapa": u.etapa[0],
+            "bloco": u.bloco[1], "idbloco": u.bloco[0], "valor": f"{cents / 100:.2f}",
+            "idtabela": pt.idtabela, "tabela": pt.nome,
+            "data_vigencia_de": fmt_d(pt.d_de * DAY), "data_vigencia_ate": fmt_d(pt.d_ate * DAY),
+            "valor_avaliacao": f"{cents * 1.05 / 100:.2f}",
+        })
+        return row

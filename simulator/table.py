@@ -16,9 +16,10 @@ served.
 """
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from itertools import count
+from itertools import count, islice, repeat
 from typing import Any
 
 from .timefmt import ZERO
@@ -35,7 +36,7 @@ class Table:
         self.ents: list[Any] = []
         self.ref: list[str] = []
         self.rdate: list[str] = []
-        self.seq: list[int] = []
+        self.seq = array("q")  # 8 bytes a row, not an int object each: millions of rows
         self.ativo: list[str | None] = []
         self.extra: dict[str, Any] = {}
         self._order: list[int] | None = None
@@ -62,6 +63,25 @@ class Table:
         if self._by_ref is not None:
             self._by_ref[ref] = i
         return i
+
+    def extend(self, ents: list, refs: list[str], rdate: str) -> range:
+        """Append rows sharing one ``referencia_data`` (a batch); their row ids.
+
+        One call for thousands of rows (a price table), at C speed: same result as
+        :meth:`add` in a loop.
+        """
+        first, n = len(self.ents), len(ents)
+        self.ents.extend(ents)
+        self.ref.extend(refs)
+        self.rdate.extend(repeat(rdate, n))
+        self.seq.extend(islice(_SEQ, n))
+        self.ativo.extend(repeat("S" if self.has_ativo else None, n))
+        rows = range(first, first + n)
+        if self._order is not None:
+            self._pending.update(dict.fromkeys(rows))
+        if self._by_ref is not None:
+            self._by_ref.update(zip(refs, rows, strict=True))
+        return rows
 
     def stamp(self, i: int, rdate: str) -> bool:
         """Mark row ``i`` changed at ``rdate`` (never moves backwards).

@@ -8,6 +8,12 @@ means "last change" and is never after ``now``. Everything comes from one
 ``random.Random(seed)``; the wall clock is never read. Events planned after
 ``now`` stay queued, which is what :meth:`World.advance` plays forward.
 
+The commercial funnel (:mod:`simulator.funnel`: leads, visits, pastas, their
+history), the price tables (:mod:`simulator.prices`), the reservations' flags,
+the repasse history and its last step ("Recurso liberado") came later: they
+draw only from a second generator, ``frng``, and stamp with :meth:`World._fst`,
+so for a given seed every event that existed before them happens as it did.
+
 An optional account profile (:mod:`simulator.profiles`) changes how rows are
 served (fields, names, empty paths, anomalies), never which events happen.
 """
@@ -21,7 +27,9 @@ from itertools import count
 from typing import Any
 
 from . import pools as P
-from .entities import Atd, Comm, Cond, Corr, Emp, Hist, Imob, Lead, Pag, Rep, Reserva, Unit, USit
+from .entities import Atd, Change, Comm, Cond, Corr, Emp, Hist, Imob, Lead, Pag, Rep, Reserva, Unit, USit
+from .funnel import Funnel, FunnelRates
+from .prices import Prices
 from .profiles import Account, Profile, resolve
 from .render import Renderer
 from .table import Table
@@ -31,8 +39,11 @@ PATHS: tuple[str, ...] = (
     "reservas", "reservas/condicoes", "reservas/historico/situacoes", "vendas",
     "distratos", "comissoes", "comissoes/pagamentos", "unidades",
     "unidades/situacao", "repasses", "atendimentos", "corretores",
-    "imobiliarias", "leads",
+    "imobiliarias", "leads", "leads/visitas", "leads/historico/situacoes", "precadastros",
+    "precadastro/historico/situacoes", "reservas/registros/flags",
+    "repasses/historico/situacoes", "unidades/precos",
 )
+FLAGS, REP_HIST = "reservas/registros/flags", "repasses/historico/situacoes"
 _NO_ATIVO = {"unidades", "unidades/situacao"}
 HOUR = 3600
 
@@ -41,15 +52,18 @@ class World:
     """The simulated account; see the module docstring.
 
     ``profile`` (a :class:`~simulator.profiles.Profile` or the name of one in
-    ``PROFILES``) makes it serve rows the way that kind of account does.
+    ``PROFILES``) makes it serve rows the way that kind of account does;
+    ``funnel`` (:class:`~simulator.funnel.FunnelRates`) sets the funnel's rates and lags.
     """
 
     def __init__(self, seed: int = 1, size: int = 2000,
                  now: datetime = datetime(2026, 11, 1, 10, 0, 0),
-                 profile: Profile | str | None = None) -> None:
+                 profile: Profile | str | None = None,
+                 funnel: FunnelRates | None = None) -> None:
         self.seed, self.size = seed, size
         self.profile = resolve(profile)  # before the build: a bad name fails at once
         self.rng = P.FastRandom(seed)
+        self.frng = P.FastRandom(seed * 1_000_003 + 12)  # the funnel's own: see the module doc
         self.now = to_ts(now)
         self.start = self.now - 3 * 365 * DAY
         # Batch jobs stamp rows on a grid sized so that ties of ~2-60 rows
@@ -66,6 +80,7 @@ class World:
         self.waiting: list[int] = []
         self.horizon = self.now
         self._track: dict[str, dict[str, set[int]]] | None = None
+        self._ticks: dict[int, str] = {}
         self.imobs: list[Imob] = []
         self.corrs: list[Corr] = []
         self.emps: list[Emp] = []
@@ -73,6 +88,9 @@ class World:
         self.leads: list[Lead] = []
         self.reservas: list[Reserva] = []
         self.sold: list[Reserva] = []  # in the order they sold: whom after-sale tickets come from
+        self.funnel = Funnel(self, funnel or FunnelRates())
+        self.prices = Prices(self, self.funnel.rates)
+        self._rhist = count(30001)  # idhistorico of repasses/historico/situacoes
         enabled = gc.isenabled()
         gc.disable()  # millions of small objects: cyclic GC passes only cost time
         try:
@@ -98,8 +116,8 @@ class World:
 
     @property
     def profile_names(self) -> dict[str, dict[str, str]]:
-        """The account's names: group (``reserva``, ``comissao``, ``serie``) ->
-        canonical name -> name served."""
+        """The account's names: group (``reserva``, ``comissao``, ``serie``, ``lead``,
+        ``precadastro``, ``repasse``) -> canonical name -> name served."""
         return self.account.names if self.account else {}
 
     # ------------------------------------------------------------------ API
@@ -170,8 +188,23 @@ class World:
         if self.rng.random() < 0.45:
             g = (t // self.grid + 1) * self.grid
             if g <= self.horizon:
-                return fmt_dt(g)
+                return self._tick(g)
         return fmt_dt(t)
+
+    def _fst(self, t: int) -> str:
+        """:meth:`_st` drawing from ``frng``: the stamp of a funnel, price or flag change."""
+        if self.frng.random() < 0.45:
+            g = (t // self.grid + 1) * self.grid
+            if g <= self.horizon:
+                return self._tick(g)
+        return fmt_dt(t)
+
+    def _tick(self, g: int) -> str:
+        """A batch-job tick's stamp, one string shared by every row it stamps (memory)."""
+        stamp = self._ticks.get(g)
+        if stamp is None:
+            stamp = self._ticks[g] = fmt_dt(g)
+        return stamp
 
     def _push(self, t: int, kind: str, obj: Any = None) -> None:
         heapq.heappush(self._heap, (t, next(self._hseq), kind, obj))
@@ -182,6 +215,13 @@ class World:
         if self._track is not None:
             self._track[path]["added"].add(i)
         return i
+
+    def _add_many(self, path: str, ents: list, refs: list[str], stamp: str) -> range:
+        """:meth:`_add` for a batch of active rows sharing one stamp."""
+        rows = self.tables[path].extend(ents, refs, stamp)
+        if self._track is not None:
+            self._track[path]["added"].update(rows)
+        return rows
 
     def _stamp(self, path: str, i: int, stamp: str) -> None:
         if self.tables[path].stamp(i, stamp) and self._track is not None:
@@ -206,7 +246,8 @@ class World:
             "clib": self._on_comm_lib, "cpay": self._on_comm_pay,
             "rep": self._on_repasse, "lead": self._on_lead, "atd": self._on_atd,
             "atdu": self._on_atd_step, "touch": self._on_touch, "del": self._on_del,
-            "take": self._reserve,
+            "take": self._reserve, "rlib": self._on_release_funds, "flag": self._on_flag,
+            "price": self.prices.on_publish, **self.funnel.handlers(),
         }
         while heap and heap[0][0] <= until:
             t, _, kind, obj = heapq.heappop(heap)
@@ -222,6 +263,7 @@ class World:
     def _build(self) -> None:
         self._build_imobs_corrs()
         self._build_emps_units()
+        self.prices.plan()
         self._schedule_history()
         self._run(self.now)
         self._add_zero_date_rows()
@@ -314,6 +356,8 @@ class World:
             self._push(t, "arr")
         self._import_leads()
         self._schedule_side(self.start + 20 * DAY, self.now, size / 3, size / 5, 1.0)
+        self.funnel.schedule_prospects(self.start + 20 * DAY, self.now - 2 * HOUR,
+                                       round(size * self.funnel.rates.prospects_per_reservation))
 
     def _schedule_side(self, a: int, b: int, n_leads: float, n_atd: float,
                        frac: float) -> None:
@@ -339,6 +383,7 @@ class World:
                       midia=None, conversao="Planilha")
             ld.row = self._add("leads", ld, str(ld.id), stamp)
             self.leads.append(ld)
+            self.funnel.imported(ld, t, stamp)
 
     def _add_zero_date_rows(self) -> None:
         """Legacy rows with zero dates, as seen in real payloads."""
@@ -358,22 +403,32 @@ class World:
     # ------------------------------------------------------------- advance
     def _schedule_period(self, old: int, new: int, days: int) -> None:
         rng = self.rng
-        n = max(2, round(self.size * days / (3 * 365) * 1.2))
-        for _ in range(n):
+        n_arrivals = max(2, round(self.size * days / (3 * 365) * 1.2))
+        for _ in range(n_arrivals):
             self._push(self._uniform_t(old + 1, new), "arr")
         frac = days / (3 * 365)
         self._schedule_side(old + 1, new, self.size / 3 * frac + 1,
                             self.size / 5 * frac + 1, frac * 10)
         for path in ("reservas", "vendas", "leads", "atendimentos", "unidades"):
-            tab = self.tables[path]
-            for _ in range(max(1, len(tab) // 200)):
+            n = self._edit_pool(path)
+            for _ in range(max(1, n // 200)):
                 self._push(self._uniform_t(old + 1, new), "touch",
-                           (path, rng.randrange(len(tab))))
+                           (path, self._edit_row(path, rng.randrange(n))))
         for path in ("leads", "atendimentos", "corretores", "reservas"):
-            tab = self.tables[path]
-            for _ in range(max(1, len(tab) // 300)):
+            n = self._edit_pool(path)
+            for _ in range(max(1, n // 300)):
                 self._push(self._uniform_t(old + 1, new), "del",
-                           (path, rng.randrange(len(tab))))
+                           (path, self._edit_row(path, rng.randrange(n))))
+        self.funnel.schedule_prospects(old + 1, new, round(
+            n_arrivals * self.funnel.rates.prospects_per_reservation))
+
+    def _edit_pool(self, path: str) -> int:
+        """How many rows random edits pick from: of leads, those of :attr:`leads` only, as
+        before prospects shared the table (the same draws pick the same leads)."""
+        return len(self.leads) if path == "leads" else len(self.tables[path])
+
+    def _edit_row(self, path: str, k: int) -> int:
+        return self.leads[k].row if path == "leads" else k
 
     # -------------------------------------------------------------- events
     def _on_release(self, t: int, units: list[Unit]) -> None:
@@ -421,7 +476,9 @@ class World:
         r.leads = self._leads_for(r, t, stamp)
         r.idlead = ", ".join(str(ld.id) for ld in r.leads)
         r.conds = self._conditions(r, t, stamp)
+        self.funnel.linked(r, t, stamp)  # needs r.fin: whether the client needs credit
         r.row = self._add("reservas", r, str(r.id), stamp)
+        r.frow = self._add(FLAGS, r, str(r.id), stamp)
         self.reservas.append(r)
         self._hist(r, None, "Reserva", t, stamp)
         self._unit_sit(u, 5, t, stamp)
@@ -445,8 +502,7 @@ class World:
         out = [ld]
         if rng.random() < 0.15 and len(self.leads) > 1:
             old = self.leads[rng.randrange(len(self.leads) - 1)]
-            old.sit, old.reserva = "Com reserva", r.id
-            self._stamp("leads", old.row, stamp)
+            self.funnel.link(old, r, t, stamp)
             out.append(old)
         return out
 
@@ -513,7 +569,9 @@ class World:
         if r.sit != "Reserva":
             return
         stamp = self._st(t)
+        r.t_an = t
         self._set_sit(r, "Em análise", t, stamp)
+        self._stamp(FLAGS, r.frow, stamp)
         self._unit_sit(r.unit, 2, t, stamp)
 
     def _on_sale(self, t: int, r: Reserva) -> None:
@@ -525,9 +583,9 @@ class World:
         self._set_sit(r, "Vendida", t, stamp)
         self._unit_sit(r.unit, 3, t, stamp)
         r.vrow = self._add("vendas", r, str(r.id), fmt_dt(midnight(t)))
-        for ld in r.leads:
-            ld.sit = "Venda realizada"
-            self._stamp("leads", ld.row, stamp)
+        self.funnel.after_reservation(r, "Venda realizada", t, stamp)
+        self._stamp(FLAGS, r.frow, stamp)
+        self._queue_signatures(r)
         self._add_comm(r, t, stamp)
         if rng.random() < 0.04:
             self._add_comm(r, t, stamp)
@@ -580,25 +638,60 @@ class World:
                   contrato="Inadimplente" if rng.random() < 0.1 else "Adimplente",
                   parcela=rng.choice(("Sim", "Não")), banco=rng.choice(P.BANCOS))
         rep.row = self._add("repasses", rep, str(rep.id), stamp)
+        self._rep_change(rep, None, t, stamp)
         r.rep = rep
         self._push(t + rng.randint(10, 45) * DAY + rng.randint(8, 17) * HOUR, "rep", rep)
 
     def _on_repasse(self, t: int, rep: Rep) -> None:
         if self.tables["repasses"].ativo[rep.row] == "N":
             return
+        prev = rep.step
         rep.step += 1
         rep.t_step = t
-        if rep.step == len(P.REP_STEPS) - 1:
+        if rep.step == P.REP_REGISTRADO:
             rep.t_reg = t
+            lag = self.frng.randint(*self.funnel.rates.release_days) * DAY
+            self._push(t + lag + self.frng.randint(1, 8) * HOUR, "rlib", rep)
         else:
             self._push(t + self.rng.randint(10, 45) * DAY, "rep", rep)
-        self._stamp("repasses", rep.row, self._st(t))
+        stamp = self._st(t)
+        self._stamp("repasses", rep.row, stamp)
+        self._rep_change(rep, prev, t, stamp)
+
+    def _on_release_funds(self, t: int, rep: Rep) -> None:
+        """The bank pays the financed amount: the repasse's last step, "Recurso liberado"."""
+        if self.tables["repasses"].ativo[rep.row] == "N":  # a distrato came first
+            return
+        prev, stamp = rep.step, self._fst(t)
+        rep.step, rep.t_step, rep.t_lib = prev + 1, t, t
+        self._stamp("repasses", rep.row, stamp)
+        self._rep_change(rep, prev, t, stamp)
+
+    def _rep_change(self, rep: Rep, de: int | None, t: int, stamp: str) -> None:
+        """A row of repasses/historico/situacoes (``de``/``para``: indices of REP_STEPS)."""
+        h = Change(ent=rep, t=t, de=de, para=rep.step)
+        self._add(REP_HIST, h, str(next(self._rhist)), stamp)
+
+    def _queue_signatures(self, r: Reserva) -> None:
+        """The contract and the last party's signature: milestones of reservas/registros/flags."""
+        lag = self.frng.randint(*self.funnel.rates.signature_days) * DAY
+        self._push(r.t_contrato, "flag", r)
+        self._push(r.t_contrato + lag + self.frng.randint(1, 6) * HOUR, "flag", r)
+
+    def _on_flag(self, t: int, r: Reserva) -> None:
+        if r.t_flag_contrato is None:
+            r.t_flag_contrato = t
+        else:
+            r.t_flag_assinatura = t
+        self._stamp(FLAGS, r.frow, self._fst(t))
 
     def _on_cancel(self, t: int, r: Reserva) -> None:
         stamp = self._st(t)
         r.t_cancel = t
         r.motivo = self.rng.choice(P.MOTIVOS_CANCEL)
         self._set_sit(r, "Cancelada", t, stamp)
+        self._stamp(FLAGS, r.frow, stamp)
+        self.funnel.after_reservation(r, "Em negociação", t, stamp)
         self._unit_sit(r.unit, 1, t, stamp)
         self._free(r.unit, t)
 
@@ -609,6 +702,7 @@ class World:
         r.dist_blank = rng.random() < 0.12
         r.dist_motivo = rng.choice(P.MOTIVOS_DISTRATO)
         self._set_sit(r, "Distrato", t, stamp)
+        self._stamp(FLAGS, r.frow, stamp)
         r.drow = self._add("distratos", r, str(r.id), stamp)
         if r.rep is not None:
             self._delete("repasses", r.rep.row, stamp)
@@ -621,8 +715,10 @@ class World:
                   corr=rng.choice(self.corrs) if rng.random() < 0.7 else None,
                   sit=rng.choice(P.LEAD_SITS), origem=rng.choice(P.ORIGENS),
                   midia=rng.choice(P.MIDIAS), conversao=rng.choice(P.CONVERSOES))
-        ld.row = self._add("leads", ld, str(ld.id), self._st(t))
+        stamp = self._st(t)
+        ld.row = self._add("leads", ld, str(ld.id), stamp)
         self.leads.append(ld)
+        self.funnel.start(ld, t, stamp)  # its drawn situation gives way to the story
 
     def _on_atd(self, t: int, _: Any) -> None:
         # An after-sale ticket (cvdw-api.md, "Corrections"): a buyer asks about a unit sold
@@ -674,7 +770,10 @@ class World:
         if path == "reservas" and tab.ents[i].sit != "Cancelada":
             return
         if tab.rdate[i] != ZERO:
-            self._delete(path, i, self._st(t))
+            stamp = self._st(t)
+            self._delete(path, i, stamp)
+            if path == "reservas":  # its flags go with it
+                self._delete(FLAGS, tab.ents[i].frow, stamp)
 
 
 __all__ = ["World", "PATHS", "from_ts"]

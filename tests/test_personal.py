@@ -29,9 +29,12 @@ PERSONAL = {
     "leads": ["nome", "email", "telefone", "documento_cliente", "cep_cliente"],
     "corretores": ["email", "telefone", "documento", "rg", "cep", "data_nasc"],
     "unidades": ["situacao_nome"],
+    "precadastros": ["pessoa", "cep_cliente"],
+    "reservas/registros/flags": ["cliente"],
 }
 ATTRIBUTES = {"reservas": ["renda", "sexo", "idade", "estado_civil"],
-              "vendas": ["renda", "sexo", "idade", "estado_civil"], "leads": ["renda_familiar"]}
+              "vendas": ["renda", "sexo", "idade", "estado_civil"], "leads": ["renda_familiar"],
+              "precadastros": ["renda_cliente_principal"]}
 HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -266,9 +266,9 @@ def test_new_field_becomes_a_column_and_misfit_values_are_kept(run_pipeline, dat
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'raw' and column_name like '%%\\_\\_v\\_text'"
     )
-    assert variants
-    table, column = variants[0]
-    assert database.scalar(f'select count(*) from raw."{table}" where "{column}" is not null') > 0
+    assert variants  # every decimal column has one declared; some must hold what did not fit
+    assert any(database.scalar(f'select count(*) from raw."{table}" where "{column}" is not null')
+               for table, column in variants)
 
 
 def test_dry_run_shows_requests_and_loads_nothing(run_pipeline, database, world):

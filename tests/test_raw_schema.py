@@ -21,7 +21,7 @@ def raw_columns(database, table: str) -> dict[str, str]:
 
 def test_every_documented_column_exists_with_its_type(run_pipeline, database, world, monkeypatch):
     monkeypatch.setenv("SOURCES__CVDW__PERSONAL_DATA", "keep")  # so every documented column is stored
-    paths = ["reservas", "unidades", "vendas", "precadastros", "leads/visitas"]
+    paths = ["reservas", "unidades", "vendas", "precadastros", "simulacoes"]
     assert run_pipeline("--endpoints", ",".join(paths)).code == 0
     for path in paths:
         table = path.replace("/", "_")
@@ -32,7 +32,7 @@ def test_every_documented_column_exists_with_its_type(run_pipeline, database, wo
     never = {c for c in DECLARED["reservas"]["columns"] if all(r.get(c) in (None, "")
                                                                 for r in world.rows("reservas"))}
     assert never and never <= set(raw_columns(database, "reservas"))
-    assert database.count("precadastros") == 0 and database.count("leads_visitas") == 0
+    assert database.count("simulacoes") == 0  # a path the simulated account does not use
     assert database.count("reservas") == len(world.rows("reservas"))
 
 
