@@ -38,7 +38,7 @@ dbt-docs: install ## generate and serve dbt docs on :8080
 	$(VENV)/bin/dbt docs generate $(DBT_ARGS) && $(VENV)/bin/dbt docs serve $(DBT_ARGS) --port 8080
 
 dbt-lint: install ## sqlfluff (dbt templater) on the dbt models
-	$(VENV)/bin/sqlfluff lint dbt_project/models
+	$(VENV)/bin/sqlfluff lint dbt_project/models --processes 2
 
 load: install ## python pipelines/cvdw.py with the configured CVDW (pass ARGS="--endpoints reservas")
 	$(PY) pipelines/cvdw.py $(ARGS)

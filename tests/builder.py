@@ -66,6 +66,8 @@ class Built:
         command = [str(DBT), *args, "--project-dir", str(project), "--profiles-dir", str(DBT_DIR),
                    "--target-path", str(target), "--log-path", str(target)]
         env = os.environ | ({"CVDW_NOW": now.isoformat()} if now else {})
+        if self.metas_folder:  # relative to the project this run builds (a copy, say)
+            env["CVDW_METAS_DIR"] = os.path.relpath(self.metas_folder, project)
         return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True,
                               text=True, timeout=timeout)
 

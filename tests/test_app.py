@@ -32,8 +32,8 @@ from pipelines import clock, warehouse
 from pipelines.ops import history
 
 from .builder import PROJECT_DIR, Built, admin, built_world
+from .expected_funnel import expected_funnel, expected_repasses, expected_stock, expected_targets
 from .test_dbt import expected_from
-from .test_funnel import expected_funnel, expected_repasses, expected_stock, expected_targets
 
 PAGES = ["visao_geral", "vendas", "funil", "vso", "estoque", "repasses", "comissoes", "prosoluto", "dados"]
 TODAY = clock.today()
@@ -269,7 +269,7 @@ def test_dados_page_shows_the_run_history(built: Built):
 
 
 # --------------------------------------------------------------------------- funnel, repasses, stock, targets
-# Expected from the simulator's own rows with the definitions of tests/test_funnel.py, which proves
+# Expected from the simulator's own rows with the definitions of tests/expected_funnel.py, which proves
 # the marts equal them; here, that the pages show those figures for the filters.
 @pytest.fixture(scope="module")
 def world_funnel(built: Built) -> dict[int, dict]:

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -118,12 +118,18 @@ RENDERED = """(() => {
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Built, str]]:
     """A built world as of today, of an account with the CRM's anomalies and its own situation
-    names (profile ``legada``), and ``streamlit run streamlit_app.py`` serving it."""
+    names (profile ``legada``) and its targets, loaded and built a month ago and again today (so
+    the history from the snapshots has two days), and ``streamlit run streamlit_app.py``
+    serving it."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: apt-get install chromium (.ci/run does it)")
     tmp = tmp_path_factory.mktemp("browser")
     today = datetime.combine(clock.today(), datetime.min.time()).replace(hour=9)
-    with built_world(43, 300, tmp, prefix="test_browser", now=today, profile="legada") as built:
+    with built_world(43, 300, tmp, prefix="test_browser", now=today - timedelta(days=30),
+                     profile="legada", metas=True) as built:
+        built.world.advance(days=30)
+        built.load()
+        built.build()
         assert built.dbt("source", "freshness").returncode == 0
         port = free_port()
         env = os.environ | {"DBT_TARGET_PATH": str(built.target_dir)}

@@ -191,7 +191,7 @@ def expected_from(world: World, as_of: date) -> Expected:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """A fresh database holding one simulator world, loaded by the real pipeline and built."""
-    with built_world(SEED, SIZE, tmp_path_factory.mktemp("dbt"), prefix="test_dbt") as state:
+    with built_world(SEED, SIZE, tmp_path_factory.mktemp("dbt"), prefix="test_dbt", metas=True) as state:
         yield state
 
 
@@ -262,6 +262,25 @@ def test_marts_equal_values_computed_from_the_world(built: Built):
     check_marts(built)
 
 
+def test_the_world_reaches_every_funnel_stage(built: Built):
+    """Otherwise the comparison below proves little."""
+    from .expected_funnel import STAGES, expected_funnel, expected_repasses
+
+    funnel = expected_funnel(built.world)
+    for stage in STAGES:
+        assert any(x[f"data_{stage}"] for x in funnel.values()), stage
+    assert sum(x["data_venda"] is not None for x in funnel.values()) < len(funnel) / 2
+    repasses = expected_repasses(built.world, built.as_of)
+    assert {r["is_concluido"] for r in repasses.values()} == {True, False}
+    assert len({r["faixa_aging"] for r in repasses.values()}) >= 3
+
+
+def test_funnel_repasse_stock_and_target_marts_equal_the_world(built: Built):
+    from .expected_funnel import check_funnel_marts  # it imports this module's helpers
+
+    check_funnel_marts(built, built.metas_folder)
+
+
 def test_vso_is_gap_free_through_the_current_month(built: Built):
     rows = built.query("select idempreendimento, min(mes), max(mes), count(*) from marts.vso"
                        " group by 1")
@@ -321,10 +340,14 @@ def test_after_the_world_moves_on_reload_and_build_again(built: Built):
     built.load()
     built.build()
     check_marts(built)
+    from .expected_funnel import check_funnel_marts
+
+    check_funnel_marts(built, built.metas_folder)
     assert built.query("select count(*) from marts.vendas")[0][0] > before
 
 
 def test_sql_style_is_clean():
-    done = subprocess.run([str(Path(sys.executable).parent / "sqlfluff"), "lint", "dbt_project/models"],
+    done = subprocess.run([str(Path(sys.executable).parent / "sqlfluff"), "lint", "dbt_project/models",
+                           "--processes", "2"],
                           cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]

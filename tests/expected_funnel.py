@@ -1,23 +1,21 @@
-"""The funnel, repasse, stock and target marts equal figures computed here, in Python, from the
-simulator's own rows (``World.rows(path)``, as the API serves them) and the analysts' seeds, to
-the unit and the cent. ``check_funnel_marts`` also runs on every account profile
-(tests/test_profiles.py)."""
+"""The funnel, repasse, stock and target marts as computed here, in Python, from the simulator's
+own rows (``World.rows(path)``, as the API serves them) and the analysts' seeds, to the unit and
+the cent; ``check_funnel_marts`` compares them with the warehouse. tests/test_dbt.py runs it on
+a world with targets (before and after the world moves on), tests/test_profiles.py on every
+account profile, tests/test_app.py reads the pages' figures from it."""
 
 from __future__ import annotations
 
 import csv
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from statistics import median
 
-import pytest
-
 from simulator import World
 
-from .builder import PROJECT_DIR, Built, built_world
+from .builder import PROJECT_DIR, Built
 from .test_dbt import active, cents, expected_sales, month, normalized, parse_day, ratio
 
 SEEDS = PROJECT_DIR / "dbt_project/seeds"
@@ -341,26 +339,3 @@ def check_funnel_marts(b: Built, metas_folder: Path | None = None) -> None:
         assert (n, vgv, ytd) == (exp["vendas_liquidas"], exp["vgv_liquido"], exp["vendas_liquidas_ano"])
         assert close(att, exp["atingimento_unidades"]) and close(att_ytd, exp["atingimento_unidades_ano"])
         assert close(att_vgv, exp["atingimento_vgv"])
-
-
-# --------------------------------------------------------------------------- tests
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    with built_world(41, 600, tmp_path_factory.mktemp("funnel"), prefix="test_funnel",
-                     metas=True) as state:
-        yield state
-
-
-def test_the_world_reaches_every_stage(built: Built):
-    """Otherwise the comparison below proves little."""
-    funnel = expected_funnel(built.world)
-    for stage in STAGES:
-        assert any(x[f"data_{stage}"] for x in funnel.values()), stage
-    assert sum(x["data_venda"] is not None for x in funnel.values()) < len(funnel) / 2
-    reps = expected_repasses(built.world, built.as_of)
-    assert {r["is_concluido"] for r in reps.values()} == {True, False}
-    assert len({r["faixa_aging"] for r in reps.values()}) >= 3
-
-
-def test_funnel_repasse_stock_and_target_marts_equal_the_world(built: Built):
-    check_funnel_marts(built, built.metas_folder)
