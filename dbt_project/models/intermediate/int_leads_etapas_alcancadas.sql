@@ -2,7 +2,8 @@
 -- its pastas, reservations, sales and repasses (which list their leads in `idlead`), and the
 -- situation history of the lead and of its pastas read through the seed `funil_situacoes`.
 -- A table: `funil` pivots it, and the links unnest every id list once.
-{{ config(materialized='table') }}
+-- Analysed at once, as the marts are (dbt_project.yml): its grain test is planned right after.
+{{ config(materialized='table', post_hook='analyze {{ this }}') }}
 
 with
 
