@@ -58,7 +58,6 @@ def test_each_profile_really_differs_from_the_kind_default(account: Built):
         assert account.query(f"select count(*) from raw.{table} where {name} is not null")[0][0] == 0
     undocumented = {(p, n) for p, f in fields.items() for n in f["undocumented"]
                     if any(r.get(n) is not None for r in account.world.rows(p))}  # dlt skips all-null
-    assert undocumented
     for path, name in undocumented:
         assert account.query("select count(*) from information_schema.columns where"
                              " table_schema = 'raw' and table_name = %s and column_name = %s",
