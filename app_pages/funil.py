@@ -4,14 +4,15 @@ corretor, with CSV and Excel downloads."""
 
 import streamlit as st
 
-from dashboard import data, ui
-from dashboard import formatting as fmt
+from dashboard import ui
 from dashboard.views import funil as view
 
 f = ui.current_filters()
 ui.page_header("Funil comercial", f, view.cohort_note(f))
 ui.require_marts("funil", "funil_mensal")
-page = ui.page_model(view.funnel_page, f)
+# The cut chosen on the last run (the control is drawn further down): one cached lookup per run.
+by = view.GROUPS[st.session_state.get("funil_grupo") or "Origem"]
+page = ui.page_model(view.funnel_page, f, by)
 
 ui.show_cards(page["cards"])
 
@@ -33,17 +34,8 @@ st.subheader("Conversão por mês de chegada do lead")
 ui.show_chart(page["cohorts"])
 st.caption("Coortes recentes ainda estão em andamento: seus leads tiveram menos tempo para avançar.")
 
-st.subheader("Por origem e mídia")
-choice = (st.segmented_control("Agrupar por", list(view.GROUPS), default="Origem", key="funil_grupo")
-          or "Origem")
-by = view.GROUPS[choice]
-with ui.guarded():
-    cut = view.group_table(f, by)
-ui.table_with_downloads(cut["view"], cut["total"], f"os {view.SHOWN} grupos com mais leads",
-                        lambda: data.funnel_by(f, by, limit=None), cut["labels"],
-                        f"funil_{by}_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
-
-st.subheader(f"Por corretor ({fmt.integer(page['brokers_total'])})")
-ui.table_with_downloads(page["brokers"], page["brokers_total"], f"os {view.SHOWN} corretores com mais leads",
-                        lambda: data.funnel_by_broker(f, limit=None), view.BROKER_COLUMNS,
-                        f"funil_corretores_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")
+st.subheader("Por origem, mídia e corretor")
+st.segmented_control("Agrupar por", list(view.GROUPS), default="Origem", key="funil_grupo")
+cut = page["cut"]
+ui.table_with_downloads(cut["view"], cut["total"], cut["what"], lambda: view.group_rows(f, by, limit=None),
+                        cut["labels"], f"funil_{by}_{f.period.start:%Y%m%d}_{f.period.end:%Y%m%d}.csv")

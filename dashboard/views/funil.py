@@ -22,9 +22,11 @@ STEPS = list(data.FUNNEL_STEPS)
 STAGE_COLUMNS = {"etapa": "Etapa", "quantidade": "Leads", "conv_anterior": "Da anterior",
                  "conv_lead": "Dos leads", "mediana_texto": "Mediana de dias"}
 GREENS = ["#C7E6D8", "#A3D4BE", "#7FB8A4", "#5A9E87", "#35846A", "#1E7556", "#0B6E4F"]
-# The cuts the page offers (label → ``data.FUNNEL_GROUPS`` key), and the tables' columns.
+# The cuts the page offers (label → ``data.FUNNEL_GROUPS`` key, or the broker), and the tables'
+# columns.
+BROKER = "corretor"
 GROUPS = {"Origem": "origem", "Mídia": "midia_original", "Última origem": "origem_ultimo",
-          "Última mídia": "midia_ultimo"}
+          "Última mídia": "midia_ultimo", "Corretor": BROKER}
 COUNT_COLUMNS = {"leads": "Leads", "visitas_realizadas": "Visitas realizadas", "pastas": "Pastas",
                  "creditos_aprovados": "Créditos aprovados", "reservas": "Reservas", "vendas": "Vendas",
                  "conv_lead_visita": "Lead → visita", "conv_lead_reserva": "Lead → reserva",
@@ -119,8 +121,17 @@ def cohort_note(f: Filters) -> str:
 
 
 @ui.page_cache
-def funnel_page(f: Filters) -> dict | None:
-    """The page's cards, charts and tables for these filters; None when the cohorts have no lead."""
+def funnel_page(f: Filters, by: str) -> dict | None:
+    """The page for these filters with the cut ``by``: one lookup on a warm run, whose two parts
+    are cached on their own, so that switching the cut reads only the cut."""
+    summary = funnel_summary(f)
+    return None if summary is None else summary | {"cut": group_table(f, by)}
+
+
+@ui.page_cache
+def funnel_summary(f: Filters) -> dict | None:
+    """The page's cards, charts and stage table for these filters; None when the cohorts have no
+    lead."""
     totals = data.funnel_totals(f)
     if not totals["leads"]:
         return None
@@ -135,20 +146,24 @@ def funnel_page(f: Filters) -> dict | None:
         ui.kpi("Conversão lead → venda", fmt.percent(m.ratio(totals["vendas"], leads)),
                help="Vendas ÷ leads das coortes do período."),
     ]
-    brokers = data.funnel_by_broker(f, limit=SHOWN)
     return {"cards": cards, "funnel": funnel_chart(stages), "skipped": skipped_stages(stages),
             "stages": ui.table_view(stages, STAGE_COLUMNS, integers=("quantidade",),
                                     percents=("conv_anterior", "conv_lead")),
-            "cohorts": cohort_chart(data.funnel_by_cohort(f)),
-            "brokers": cut_view(brokers, BROKER_COLUMNS, csv_only=("conv_lead_reserva",)),
-            "brokers_total": int(brokers["total"].iloc[0])}
+            "cohorts": cohort_chart(data.funnel_by_cohort(f))}
 
 
 @ui.page_cache
 def group_table(f: Filters, by: str) -> dict:
-    """The cut by one of ``GROUPS``: its first ``SHOWN`` rows and how many there are."""
-    rows = data.funnel_by(f, by, limit=SHOWN)
+    """The cut by one of ``GROUPS``: its first ``SHOWN`` rows, how many there are, and its
+    columns."""
+    rows = group_rows(f, by, limit=SHOWN)
     label = next(name for name, key in GROUPS.items() if key == by)
-    labels = {"nome": label} | COUNT_COLUMNS
-    return {"view": cut_view(rows, labels), "total": int(rows["total"].iloc[0]) if len(rows) else 0,
-            "labels": labels}
+    labels = BROKER_COLUMNS if by == BROKER else {"nome": label} | COUNT_COLUMNS
+    csv_only = ("conv_lead_reserva",) if by == BROKER else ()  # room for the brokerage
+    what = f"os {SHOWN} {'corretores' if by == BROKER else 'grupos'} com mais leads"
+    return {"view": cut_view(rows, labels, csv_only), "total": int(rows["total"].iloc[0]) if len(rows) else 0,
+            "labels": labels, "what": what}
+
+
+def group_rows(f: Filters, by: str, limit: int | None) -> pd.DataFrame:
+    return data.funnel_by_broker(f, limit) if by == BROKER else data.funnel_by(f, by, limit)
