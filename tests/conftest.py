@@ -26,6 +26,7 @@ from simulator import Simulator, World  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMAIL, TOKEN = "tests@cvdw.local", "s3cr3t-test-token-9f8e7d"
+PAGE_SIZE = 100  # the pipeline's in tests: a world of 300 reservations takes 138 pages
 PERSONAL_DATA_KEY = "tests-personal-data-key-5c1a"  # the keyed hash of personal fields
 
 
@@ -98,7 +99,7 @@ def cvdw_config(monkeypatch: pytest.MonkeyPatch, simulator: Simulator) -> dict[s
         "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY,
         "SOURCES__CVDW__REQUESTS_PER_MINUTE": "10000",
         "SOURCES__CVDW__RATE_LIMIT_WINDOW_SECONDS": "1",
-        "SOURCES__CVDW__PAGE_SIZE": "50",
+        "SOURCES__CVDW__PAGE_SIZE": str(PAGE_SIZE),
         "SOURCES__CVDW__TIMEOUT_SECONDS": "2",
         "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
         "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",

@@ -27,6 +27,15 @@ from simulator import World
 from .builder import PROJECT_DIR, Built, built_world
 
 SEED, SIZE = 23, 900
+# The paths and marts of the funnel, repasses, stock and targets (issue 12).
+FUNNEL_PATHS = ("leads", "leads/visitas", "leads/historico/situacoes", "precadastros",
+                "precadastro/historico/situacoes", "reservas/registros/flags", "repasses",
+                "repasses/historico/situacoes", "unidades/precos")
+FUNNEL_MARTS = ("funil", "funil_mensal", "repasses", "estoque", "estoque_empreendimentos", "metas",
+                "estoque_historico", "repasses_historico")
+# Fields that identify a person: none may reach a staging view (under any name we know).
+PERSONAL = {"nome", "email", "telefone", "documento_cliente", "cep_cliente", "renda_familiar",
+            "pessoa", "renda_cliente_principal", "cliente", "observacoes"}
 SERIE_CLASSES = PROJECT_DIR / "dbt_project/seeds/serie_classes.csv"
 
 
@@ -281,6 +290,41 @@ def test_funnel_repasse_stock_and_target_marts_equal_the_world(built: Built):
     check_funnel_marts(built, built.metas_folder)
 
 
+def test_build_fills_the_funnel_marts_and_the_snapshots(built: Built):
+    world = built.world
+    for path in FUNNEL_PATHS:
+        assert world.rows(path), path  # the world serves every funnel path, or this proves little
+    counts = {m: built.query(f"select count(*) from marts.{m}")[0][0] for m in FUNNEL_MARTS}
+    assert counts["funil"] == len(active(world.rows("leads")))
+    assert counts["repasses"] == len(active(world.rows("repasses")))
+    assert counts["estoque"] == len(world.rows("unidades"))
+    assert all(counts.values()), counts
+    snapshots = {r[0] for r in built.query(
+        "select table_name from information_schema.tables where table_schema = 'snapshots'")}
+    assert snapshots == {"snap_unidades", "snap_repasses"}
+
+
+def test_no_personal_field_reaches_staging(built: Built):
+    rows = built.query("select table_name, column_name from information_schema.columns"
+                       " where table_schema = 'staging' and table_name like 'stg_cvdw__%'")
+    leaked = {(t, c) for t, c in rows if c in PERSONAL or c.startswith("renda")}
+    assert not leaked
+    tables = {t for t, _ in rows}
+    assert {f"stg_cvdw__{p.replace('/', '_')}" for p in FUNNEL_PATHS} <= tables
+
+
+def test_lead_lists_stay_as_cvdw_text(built: Built):
+    """`idlead` lists ("8757, 211964") stay CVDW's text, trimmed; the funnel reads their ids
+    (``check_funnel_marts``)."""
+    for path, key in (("reservas", "idreserva"), ("precadastros", "idprecadastro")):
+        rows = built.query(f"select {key}, idlead from staging.stg_cvdw__{path}")
+        served = {r[key]: r.get("idlead") for r in built.world.rows(path)}
+        assert len(rows) == len(served), path
+        for row, text in rows:
+            assert text == (str(served[row]).strip() if served[row] not in (None, "") else None), row
+    assert built.query("select count(*) from staging.stg_cvdw__reservas where idlead like '%,%'")[0][0]
+
+
 def test_vso_is_gap_free_through_the_current_month(built: Built):
     rows = built.query("select idempreendimento, min(mes), max(mes), count(*) from marts.vso"
                        " group by 1")
@@ -334,16 +378,20 @@ def test_a_mart_empty_while_its_inputs_have_rows_fails_the_build(built: Built, t
 
 
 def test_after_the_world_moves_on_reload_and_build_again(built: Built):
-    """Runs last: advancing the world changes it for good."""
+    """Runs last: advancing the world changes it for good. A later load and a build on a later
+    day: the marts equal the world again, and the snapshots add a version for each unit whose
+    availability changed (and each repasse whose situation did)."""
+    from .expected_funnel import Day, check_funnel_marts, check_history
+
     before = built.query("select count(*) from marts.vendas")[0][0]
+    first = Day.of(built.world, built.as_of)
     built.world.advance(days=30)
     built.load()
     built.build()
     check_marts(built)
-    from .expected_funnel import check_funnel_marts
-
     check_funnel_marts(built, built.metas_folder)
     assert built.query("select count(*) from marts.vendas")[0][0] > before
+    check_history(built, first, Day.of(built.world, built.as_of))
 
 
 def test_sql_style_is_clean():

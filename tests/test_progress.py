@@ -12,7 +12,8 @@ from pipelines.cvdw_source import PathProgress, duration, expected_end, rows_lef
 from pipelines.cvdw_source.client import Settings
 from simulator import PATHS
 
-PAGE_SIZE = 50  # cvdw_config's
+from .conftest import PAGE_SIZE
+
 PATH_LINE = re.compile(r"^\S+ (\S+): ([\d,]+) of ([\d,]+) rows \(([\d,]+) left, about [^)]+ at "
                        r"the API's pace\), \d+ requests?", re.MULTILINE)
 TOTAL_LINE = re.compile(r"^\S+ all paths: ([\d,]+) rows left of ([\d,]+); expected end (\S+) "
@@ -79,7 +80,7 @@ def test_the_total_adds_the_asked_paths(pinned):
 
 
 def test_a_load_logs_rows_left_per_path_and_in_total(run_pipeline, world, simulator):
-    result = run_pipeline("--pages-per-load", "5")
+    result = run_pipeline("--pages-per-load", "10")
     assert result.code == 0, result.err
     waiting = {path: len(world.rows(path)) for path in PATHS}  # counted by the simulator's world
     done: dict[str, int] = {}
@@ -99,7 +100,7 @@ def test_a_load_logs_rows_left_per_path_and_in_total(run_pipeline, world, simula
             assert end == "10:00" and number(per_minute) == 10_000 * PAGE_SIZE * 60, line
             totals += 1
     assert done == waiting  # every path logged, up to all its rows
-    assert totals == 1 + pages // 5  # once all first pages came, then once a batch of pages
+    assert totals == 1 + pages // 10  # once all first pages came, then once a batch of pages
 
     simulator.reset_log()
     idle = run_pipeline()

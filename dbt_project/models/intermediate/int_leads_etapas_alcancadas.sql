@@ -78,7 +78,7 @@ leads_das_pastas as (
         lista.idlead,
         pastas.data_cad
     from pastas
-    cross join lateral unnest(pastas.idleads) as lista (idlead)
+    cross join lateral unnest({{ cvdw_id_list('pastas.idlead') }}) as lista (idlead)
 
 ),
 
@@ -89,7 +89,7 @@ leads_das_reservas as (
         lista.idlead,
         reservas.data_cad
     from reservas
-    cross join lateral unnest(reservas.idleads) as lista (idlead)
+    cross join lateral unnest({{ cvdw_id_list('reservas.idlead') }}) as lista (idlead)
 
 ),
 
@@ -107,7 +107,7 @@ leads_das_vendas as (
         lista.idlead
     from vendas
     inner join vendas_api on vendas.idreserva = vendas_api.idreserva
-    cross join lateral unnest(vendas_api.idleads) as lista (idlead)
+    cross join lateral unnest({{ cvdw_id_list('vendas_api.idlead') }}) as lista (idlead)
     where vendas.is_ausente_em_reservas
 
 ),

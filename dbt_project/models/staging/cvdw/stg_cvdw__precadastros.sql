@@ -1,5 +1,5 @@
--- One row per credit file ("pasta", `idprecadastro`). `idlead` is a list: kept as text and as
--- bigint[] (`idleads`) for joins. The person, CEP, income and free-text notes are not read.
+-- One row per credit file ("pasta", `idprecadastro`). `idlead` is a list, kept as CVDW's text.
+-- The person, CEP, income and free-text notes are not read.
 with
 
 source as (
@@ -18,7 +18,6 @@ renamed as (
         idsituacao_anterior,
         {{ cvdw_text('situacao_anterior') }} as situacao_anterior,
         {{ cvdw_text('idlead') }} as idlead,
-        {{ cvdw_id_list('idlead') }} as idleads,
         idpessoa,
         idempreendimento,
         {{ cvdw_text('empreendimento') }} as empreendimento,

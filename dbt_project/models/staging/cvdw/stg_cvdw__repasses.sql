@@ -1,5 +1,5 @@
--- One row per repasse (`idrepasse`), the bank-financed part of a sale. `idlead` is a list: kept
--- as text and as bigint[] (`idleads`). The client's name, document and CEP are not read.
+-- One row per repasse (`idrepasse`), the bank-financed part of a sale. `idlead` is a list, kept
+-- as CVDW's text. The client's name, document and CEP are not read.
 with
 
 source as (
@@ -24,7 +24,6 @@ renamed as (
         {{ cvdw_text('regiao') }} as regiao,
         idcliente,
         {{ cvdw_text('idlead') }} as idlead,
-        {{ cvdw_id_list('idlead') }} as idleads,
         idcontrato,
         {{ cvdw_text('contrato') }} as contrato,
         {{ cvdw_text('numero_contrato') }} as numero_contrato,

@@ -25,7 +25,6 @@ renamed as (
         idimobiliaria,
         {{ cvdw_text('imobiliaria') }} as imobiliaria,
         {{ cvdw_text('idlead') }} as idlead,
-        {{ cvdw_id_list('idlead') }} as idleads,
         idsituacao,
         {{ cvdw_text('situacao') }} as situacao,
         {{ cvdw_text('situacao_comercial') }} as situacao_comercial,

@@ -25,7 +25,6 @@ renamed as (
         {{ cvdw_text('imobiliaria') }} as imobiliaria,
         {{ cvdw_text('tipovenda') }} as tipo_venda,
         {{ cvdw_text('idlead') }} as idlead,
-        {{ cvdw_id_list('idlead') }} as idleads,
         coalesce({{ cvdw_bool('ativo') }}, true) as is_ativo,
         {{ cvdw_timestamp('referencia_data') }} as atualizado_em,
         _dlt_load_id
