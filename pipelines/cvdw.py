@@ -1,12 +1,15 @@
 """Load CVDW into the Postgres schema ``raw``: every supported path, incrementally.
 
-    python pipelines/cvdw.py [--endpoints reservas,comissoes] [--full-refresh]
+    python pipelines/cvdw.py [--account alfa] [--endpoints reservas,comissoes] [--full-refresh]
                              [--start-date 2024-01-01] [--dry-run] [--pages-per-load 20]
                              [--declare-only] [--log-format text|json]
 
 Configuration: ``[sources.cvdw]`` (subdomain or base_url, email, token, requests_per_minute) in
 ``.dlt/config.toml`` / ``.dlt/secrets.toml`` or ``SOURCES__CVDW__*`` variables; the warehouse
 from the libpq ``PG*`` variables, or the embedded PostgreSQL when ``PGHOST`` is unset.
+Many accounts (``[sources.cvdw.accounts.<conta>]``, ``pipelines/accounts.py``): each loads into
+``raw_<conta>``; ``--account`` loads one, and without it every account loads, each in a process
+of its own, ``max_parallel_accounts`` (4) at a time.
 Safe to schedule: it finishes what a killed run left pending, commits every few pages, and
 exits 0 only when every asked path loaded (1 when one failed, 2 on a configuration error).
 """
@@ -17,8 +20,12 @@ import argparse
 import copy
 import logging
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +37,8 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 import dlt  # noqa: E402
 
-from pipelines import warehouse  # noqa: E402
+from pipelines import accounts, warehouse  # noqa: E402
+from pipelines.accounts import Account  # noqa: E402
 from pipelines.cvdw_source import (  # noqa: E402
     PathProgress,
     Prefetcher,
@@ -55,11 +63,10 @@ from pipelines.cvdw_source.endpoints import (  # noqa: E402
     select,
 )
 from pipelines.cvdw_source.personal import Privacy  # noqa: E402
-from pipelines.ops import logs  # noqa: E402
+from pipelines.ops import lock, logs  # noqa: E402
 
 logger = logging.getLogger("cvdw")
 
-DATASET = "raw"
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
@@ -88,28 +95,27 @@ class Options:
     pages_per_load: int = 20
     list_endpoints: bool = False
     declare_only: bool = False
+    account: str | None = None
 
 
-def read_settings() -> Settings:
-    """``[sources.cvdw]`` as dlt resolves it: toml files or ``SOURCES__CVDW__*`` variables."""
-
-    def value(key: str, secret: bool = False):
-        accessor = dlt.secrets if secret else dlt.config
-        return accessor.get(f"sources.cvdw.{key}")
-
+def read_settings(account: Account) -> Settings:
+    """The account's section as dlt resolves it: toml files or ``SOURCES__CVDW__*`` variables."""
+    value = account.value
     base_url = value("base_url")
     subdomain = value("subdomain")
     email, token = value("email", secret=True), value("token", secret=True)
     if not (base_url or subdomain) or not email or not token:
+        variables = account.section.upper().replace(".", "__")
         raise ConfigurationError(
-            "CVDW is not configured: set subdomain (or base_url), email and token under "
-            "[sources.cvdw] in .dlt/secrets.toml (see .dlt/example.secrets.toml) or as "
-            "SOURCES__CVDW__* variables; to try it on simulated data instead, run `make demo`"
+            f"CVDW is not configured: set subdomain (or base_url), email and token under "
+            f"[{account.section}] in .dlt/secrets.toml (see .dlt/example.secrets.toml) or as "
+            f"{variables}__* variables; to try it on simulated data instead, run `make demo`"
         )
     settings = Settings(
         base_url=base_url or f"https://{subdomain}.cvcrm.com.br/api/v1/cvdw",
         email=str(email),
         token=str(token),
+        section=account.section,
     )
     for key in ("requests_per_minute", "rate_limit_window_seconds", "page_size",
                 "timeout_seconds", "max_retry_seconds", "backoff_seconds", "date_format"):
@@ -119,18 +125,19 @@ def read_settings() -> Settings:
     return settings
 
 
-def read_privacy() -> Privacy:
-    """``personal_data`` (hash, drop or keep) and its ``personal_data_key`` under ``[sources.cvdw]``."""
-    mode = str(dlt.config.get("sources.cvdw.personal_data") or "hash").strip().lower()
-    key = dlt.secrets.get("sources.cvdw.personal_data_key")
+def read_privacy(account: Account) -> Privacy:
+    """``personal_data`` (hash, drop or keep) and its ``personal_data_key`` under ``[sources.cvdw]``
+    (or the account's section)."""
+    mode = str(account.value("personal_data") or "hash").strip().lower()
+    key = account.value("personal_data_key", secret=True)
     try:
         return Privacy(mode, str(key) if key else None)
     except ValueError as error:
         raise ConfigurationError(str(error)) from None
 
 
-def make_pipeline() -> dlt.Pipeline:
-    """The pipeline, with local working files kept apart for each warehouse.
+def make_pipeline(account: Account) -> dlt.Pipeline:
+    """The account's pipeline, with local working files kept apart for each warehouse.
 
     dlt restores state from the destination, but a local working folder shared by two
     warehouses would carry one's cursors into the other: hence one folder per address.
@@ -139,22 +146,22 @@ def make_pipeline() -> dlt.Pipeline:
     base = Path(os.environ.get("CVDW_PIPELINES_DIR", PROJECT_DIR / ".dlt" / ".var"))
     pipelines_dir = base / f"{params['host']}_{params['port']}_{params['dbname']}"
     return dlt.pipeline(
-        pipeline_name="cvdw",
+        pipeline_name=account.pipeline_name,
         pipelines_dir=str(pipelines_dir),
         destination=dlt.destinations.postgres(credentials=warehouse.connection_url()),
-        dataset_name=DATASET,
+        dataset_name=account.dataset,
     )
 
 
-def run(options: Options, settings: Settings,
-        privacy: Privacy) -> tuple[dict[str, PathProgress], ClientStats]:
+def run(options: Options, settings: Settings, privacy: Privacy,
+        account: Account) -> tuple[dict[str, PathProgress], ClientStats]:
     """Load the asked paths, ``pages_per_load`` pages per committed load, until all are done.
 
     Pages are fetched in a thread while dlt loads the batch before (see ``Prefetcher``).
     """
-    pipeline = make_pipeline()
+    pipeline = make_pipeline(account)
     if options.full_refresh:  # before a pending package, which may hold a refresh's drops too
-        drop_views_reading(options.endpoints)
+        drop_views_reading(options.endpoints, account.dataset)
     if pipeline.has_pending_data:
         logger.info("finishing the load left pending by an earlier run")
         pipeline.run()  # normalizes and loads pending packages, extracts nothing
@@ -180,14 +187,14 @@ def run(options: Options, settings: Settings,
     return progress, client.stats
 
 
-def declare_tables(endpoints: list[Endpoint], privacy: Privacy) -> list[Endpoint]:
+def declare_tables(endpoints: list[Endpoint], privacy: Privacy, account: Account) -> list[Endpoint]:
     """Create the declared raw tables (and columns) the warehouse lacks, without asking CVDW.
 
     dbt's staging reads raw columns by name, so ``cvdw-ops run --stages build`` calls this
     before ``dbt build``: on an empty warehouse the marts then build, empty, instead of failing.
     Cursors are untouched: no resource replays a page.
     """
-    pipeline = make_pipeline()
+    pipeline = make_pipeline(account)
     pipeline.sync_destination()
     missing = undeclared(pipeline, endpoints, privacy)
     if missing:
@@ -206,7 +213,7 @@ def undeclared(pipeline: dlt.Pipeline, endpoints: list[Endpoint], privacy: Priva
             if not set(declared_columns(e, privacy)) <= set(tables.get(e.table, {}).get("columns", {}))]
 
 
-def drop_views_reading(endpoints: list[Endpoint]) -> None:
+def drop_views_reading(endpoints: list[Endpoint], dataset: str) -> None:
     """Drop the views that read the raw tables a full refresh is about to drop.
 
     dbt's staging models are views over ``raw``, and Postgres refuses to drop a table a view
@@ -226,7 +233,7 @@ def drop_views_reading(endpoints: list[Endpoint]) -> None:
             join pg_namespace n on n.oid = t.relnamespace
             where n.nspname = %s
               and (t.relname = any(%s) or split_part(t.relname, '__', 1) = any(%s))""",
-                    (DATASET, tables, tables))
+                    (dataset, tables, tables))
         views = [name for (name,) in cur.fetchall()]
         for view in views:
             cur.execute(f"drop view if exists {view} cascade")
@@ -241,9 +248,9 @@ def committed_states(pipeline: dlt.Pipeline) -> dict[str, dict]:
     return copy.deepcopy(pipeline.state.get("sources", {}).get("cvdw", {}).get("resources", {}))
 
 
-def dry_run(options: Options, settings: Settings) -> None:
+def dry_run(options: Options, settings: Settings, account: Account) -> None:
     """Show what each path would request, and how many rows wait there, without loading."""
-    resources = committed_states(make_pipeline())
+    resources = committed_states(make_pipeline(account))
     client = CVDWClient(settings)
     waiting = 0
     for endpoint in options.endpoints:
@@ -261,8 +268,8 @@ def dry_run(options: Options, settings: Settings) -> None:
           f"pace ({pace * 60:,.0f} rows/min)")
 
 
-def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: float) -> str:
-    counts = _row_counts()
+def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: float, dataset: str) -> str:
+    counts = _row_counts(dataset)
     lines = [f"{'path':<30} {'table':<30} {'requests':>8} {'loaded':>8} {'rows in raw':>12}"]
     for path, p in progress.items():
         table = path.replace("/", "_")
@@ -272,26 +279,28 @@ def summary(progress: dict[str, PathProgress], stats: ClientStats, seconds: floa
     lines.append(f"{stats.requests} requests in {seconds:.1f} s: {stats.http_seconds:.1f} s waiting for "
                  f"CVDW, {stats.rate_limit_wait_seconds:.1f} s on the rate limit, "
                  f"{stats.rate_limited} answered 429, {stats.retries} retried")
-    lines.append(f"loaded into {warehouse.describe()}, schema {DATASET}")
+    lines.append(f"loaded into {warehouse.describe()}, schema {dataset}")
     return "\n".join(lines)
 
 
-def _row_counts() -> dict[str, int]:
+def _row_counts(dataset: str) -> dict[str, int]:
     import psycopg2
 
     with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
         cur.execute("select table_name from information_schema.tables where table_schema = %s",
-                    (DATASET,))
+                    (dataset,))
         tables = [name for (name,) in cur.fetchall() if not name.startswith("_dlt")]
         counts = {}
         for table in tables:
-            cur.execute(f'select count(*) from {DATASET}."{table}"')
+            cur.execute(f'select count(*) from {dataset}."{table}"')
             counts[table] = cur.fetchone()[0]
         return counts
 
 
 def parse_args(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--account", help="load this one of the configured accounts "
+                        "([sources.cvdw.accounts.<conta>]; default: every account)")
     parser.add_argument("--endpoints", help="comma-separated CVDW paths (default: those the marts "
                         "read; --list-endpoints shows every one)")
     parser.add_argument("--full-refresh", action="store_true",
@@ -319,7 +328,7 @@ def parse_args(argv: list[str]) -> Options:
         raise ConfigurationError(str(error)) from None
     start_date = _check_date(args.start_date) if args.start_date else None
     return Options(endpoints, args.full_refresh, start_date, args.dry_run,
-                   max(1, args.pages_per_load), args.list_endpoints, args.declare_only)
+                   max(1, args.pages_per_load), args.list_endpoints, args.declare_only, args.account)
 
 
 def endpoint_list() -> str:
@@ -351,36 +360,73 @@ def main(argv: list[str] | None = None) -> int:
 
 def load(argv: list[str]) -> LoadResult:
     """Everything ``main`` does, returning what happened instead of only an exit code."""
-    started = time.monotonic()
     try:
         options = parse_args(argv)
         if options.list_endpoints:
             print(endpoint_list())
             return LoadResult(EXIT_OK)
-        settings = None if options.declare_only else read_settings()
-        privacy = read_privacy()
+        chosen = [accounts.named(options.account)] if options.account else accounts.configured()
+    except (ConfigurationError, accounts.AccountError) as error:
+        return _failed(EXIT_CONFIG, "config", str(error))
+    if len(chosen) > 1:
+        return load_each(argv, chosen)
+    if chosen[0].many:
+        logs.tag_account(chosen[0].name)
+    return load_account(options, chosen[0])
+
+
+def load_each(argv: list[str], chosen: list[Account]) -> LoadResult:
+    """Every account in a process of its own (this script with ``--account``),
+    ``max_parallel_accounts`` at a time: one failing, or held back by the API, never stops or
+    slows the others (each has its own allowance, pipeline, state and lock)."""
+    parallel = max(1, int(dlt.config.get("sources.cvdw.max_parallel_accounts") or 4))
+
+    def load_one(account: Account) -> int:
+        return subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv,
+                               "--account", account.name], cwd=PROJECT_DIR).returncode
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        codes = dict(zip(chosen, pool.map(load_one, chosen), strict=True))
+    failed = [a.name for a, code in codes.items() if code]
+    lines = [f"account {a.name}: " + (f"FAILED (exit {code}, see its lines above)" if code else "loaded")
+             + f" into schema {a.dataset}" for a, code in codes.items()]
+    logs.say(logger, "\n".join(lines), error=bool(failed), accounts={a.name: c for a, c in codes.items()})
+    if failed:
+        return LoadResult(max(codes.values()), "load", f"accounts that failed: {', '.join(failed)}")
+    return LoadResult(EXIT_OK)
+
+
+def load_account(options: Options, account: Account) -> LoadResult:
+    """Load one account: the whole run of a single-account setup."""
+    started = time.monotonic()
+    try:
+        settings = None if options.declare_only else read_settings(account)
+        privacy = read_privacy(account)
         warehouse.ensure_running()
         warehouse.wait_until_reachable()
-        if options.declare_only:
-            declare_tables(options.endpoints, privacy)
-            return LoadResult(EXIT_OK)
         if options.dry_run:
-            dry_run(options, settings)
+            dry_run(options, settings, account)
             return LoadResult(EXIT_OK)
-        progress, stats = run(options, settings, privacy)
+        with account_lock(account):
+            if options.declare_only:
+                declare_tables(options.endpoints, privacy, account)
+                return LoadResult(EXIT_OK)
+            progress, stats = run(options, settings, privacy, account)
     except ConfigurationError as error:
         return _failed(EXIT_CONFIG, "config", str(error))
     except FatalCVDWError as error:  # refused credentials, a wrong route or a host that never answers
         return _failed(EXIT_CONFIG, "config", str(error))
     except warehouse.WarehouseError as error:
         return _failed(EXIT_FAILED, "config", str(error))
+    except lock.AlreadyRunning as error:
+        return _failed(EXIT_FAILED, "load", str(error))
     except CVDWError as error:
         failure = "unavailable" if isinstance(error, CVDWUnavailable) else "load"
         return _failed(EXIT_FAILED, failure, str(error))
     except Exception as error:  # dlt wraps what failed inside the run: show that, on one line
         return _failed(EXIT_FAILED, "load", _root_cause(error))
     rows = {path.replace("/", "_"): p.rows for path, p in progress.items()}
-    logs.say(logger, summary(progress, stats, time.monotonic() - started), rows=rows,
+    logs.say(logger, summary(progress, stats, time.monotonic() - started, account.dataset), rows=rows,
              requests=stats.requests, rate_limit_wait_seconds=round(stats.rate_limit_wait_seconds, 1))
     failed = [p for p in progress.values() if p.error]
     for p in failed:
@@ -392,6 +438,20 @@ def load(argv: list[str]) -> LoadResult:
         result.failure = "unavailable" if all(p.unavailable for p in failed) else "load"
         result.error = f"{failed[0].path}: {failed[0].error}"
     return result
+
+
+@contextmanager
+def account_lock(account: Account) -> Iterator[None]:
+    """One load of an account at a time, whatever machine or scheduler starts it (a Postgres
+    advisory lock, released however the process ends: ``pipelines/ops/lock.py``)."""
+    conn = lock.connect()
+    try:
+        busy = (f"another load of account {account.name} is running on this warehouse; let it "
+                "finish (or stop it) and run again")
+        with lock.RunLock(conn, f"cvdw-elt:load:{account.pipeline_name}", busy):
+            yield
+    finally:
+        conn.close()
 
 
 def _failed(code: int, failure: str, error: str) -> LoadResult:

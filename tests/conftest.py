@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,42 @@ def embedded_postgres() -> None:
     """The suite starts the warehouse it needs; it never relies on one already running."""
     os.environ.pop("PGHOST", None)
     warehouse.EmbeddedPostgres().start()
+
+
+class SQLLint:
+    """sqlfluff on the dbt models, started as the suite starts (``pytest_collection_finish``): it
+    takes a minute or two of one core, which the suite's first tests, waiting mostly on HTTP and
+    the database, leave idle. ``test_dbt.test_sql_style_is_clean`` collects its result."""
+
+    process: subprocess.Popen | None = None
+    output: Path | None = None
+
+    @classmethod
+    def start(cls, folder: Path) -> None:
+        cls.output = folder / "sqlfluff.txt"
+        env = os.environ | {"DBT_TARGET_PATH": str(folder / "target")}  # not the project's own
+        with cls.output.open("w") as out:
+            cls.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "sqlfluff"), "lint", "dbt_project/models"],
+                cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    @classmethod
+    def result(cls) -> tuple[int, str]:
+        """The exit code and output (started now if the suite did not start it)."""
+        if cls.process is None:
+            cls.start(Path(tempfile.mkdtemp(prefix="sqlfluff-")))
+        code = cls.process.wait(timeout=600)
+        return code, cls.output.read_text()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(item.name == "test_sql_style_is_clean" for item in session.items):
+        SQLLint.start(Path(tempfile.mkdtemp(prefix="sqlfluff-")))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if SQLLint.process is not None and SQLLint.process.poll() is None:  # the suite stopped early
+        SQLLint.process.kill()
 
 
 @dataclass

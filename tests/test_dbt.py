@@ -11,8 +11,6 @@ import csv
 import json
 import re
 import shutil
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ import pytest
 from simulator import World
 
 from .builder import PROJECT_DIR, Built, built_world
+from .conftest import SQLLint
 
 SEED, SIZE = 23, 900
 # The paths and marts of the funnel, repasses, stock and targets (issue 12).
@@ -395,7 +394,6 @@ def test_after_the_world_moves_on_reload_and_build_again(built: Built):
 
 
 def test_sql_style_is_clean():
-    done = subprocess.run([str(Path(sys.executable).parent / "sqlfluff"), "lint", "dbt_project/models",
-                           "--processes", "2"],
-                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    """sqlfluff's verdict on dbt_project/models (it ran alongside the suite: conftest.SQLLint)."""
+    code, output = SQLLint.result()
+    assert code == 0, output[-6000:]

@@ -326,13 +326,14 @@ def test_kill_minus_9_then_rerun_loses_and_duplicates_nothing(database, world, c
 
 def test_a_pending_package_is_finished_before_the_run_continues(run_pipeline, database, world):
     """A run that died after extracting but before loading left a package: it is not lost."""
-    from pipelines import cvdw
+    from pipelines import accounts, cvdw
     from pipelines.cvdw_source import Prefetcher, configure_schema, cvdw_source
     from pipelines.cvdw_source.client import CVDWClient
 
-    pipeline = cvdw.make_pipeline()
+    account = accounts.configured()[0]
+    pipeline = cvdw.make_pipeline(account)
     reservas = [e for e in ENDPOINTS if e.path == "reservas"]
-    with Prefetcher(CVDWClient(cvdw.read_settings()), reservas, {}, {}, None, ahead=100) as prefetcher:
+    with Prefetcher(CVDWClient(cvdw.read_settings(account)), reservas, {}, {}, None, ahead=100) as prefetcher:
         source = cvdw_source(prefetcher.batch(100))
     configure_schema(source.schema)
     pipeline.extract(source, loader_file_format="csv")

@@ -95,6 +95,8 @@ class Settings:
     backoff_seconds: float = 2.0
     # Date format of the filters; CVDW accepts both, one client claims the time part fails.
     date_format: str = DATE_TIME_FORMAT
+    # Where these settings come from, for the errors that ask to fix them.
+    section: str = "sources.cvdw"
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(base_url={self.base_url!r}, email={self.email!r}, token='***')"
@@ -216,8 +218,8 @@ class CVDWClient:
     def _gave_up(self, path: str, last: BaseException | None) -> CVDWError:
         if isinstance(last, RetryableError) and last.unreachable:
             return CVDWUnreachable(
-                f"cannot reach CVDW at {self.host()}: {last}; check [sources.cvdw] subdomain "
-                "or base_url"
+                f"cannot reach CVDW at {self.host()}: {last}; check [{self.settings.section}] "
+                "subdomain or base_url"
             )
         return CVDWUnavailable(
             f"CVDW kept failing on '{path}' for {self.settings.max_retry_seconds:.0f} s "
@@ -266,7 +268,8 @@ class CVDWClient:
         if status == 401:
             raise FatalCVDWError(
                 f"CVDW refused the credentials (HTTP 401: {message or 'unauthorized'}): check "
-                "[sources.cvdw] email and token, and the subdomain (a wrong one can also give 401)"
+                f"[{self.settings.section}] email and token, and the subdomain (a wrong one can also "
+                "give 401)"
             )
         if status == 403:
             raise CVDWError(
@@ -275,13 +278,13 @@ class CVDWClient:
             )
         if status in (404, 405):
             raise FatalCVDWError(
-                f"CVDW has no route {where} (HTTP {status}): check [sources.cvdw] subdomain or "
+                f"CVDW has no route {where} (HTTP {status}): check [{self.settings.section}] subdomain or "
                 "base_url"
             )
         if status == 400:
             raise CVDWError(
                 f"CVDW rejected the parameters for '{path}' (HTTP 400: {message}): check "
-                "--start-date and [sources.cvdw] date_format"
+                f"--start-date and [{self.settings.section}] date_format"
             )
         raise CVDWError(f"CVDW answered HTTP {status} on '{path}': {message}")
 

@@ -39,22 +39,24 @@ def connect(timeout: int = 10) -> Connection:
 
 
 class RunLock:
-    """``with RunLock(conn):`` holds the run lock or raises ``AlreadyRunning`` at once."""
+    """``with RunLock(conn):`` holds the run lock (or the lock ``name``) or raises
+    ``AlreadyRunning`` at once, saying ``busy``."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: Connection, name: str = LOCK_NAME,
+                 busy: str = "another run holds the lock on this warehouse") -> None:
+        self.conn, self.name, self.busy = conn, name, busy
 
     def __enter__(self) -> RunLock:
         with self.conn.cursor() as cur:
-            cur.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK_NAME,))
+            cur.execute("select pg_try_advisory_lock(hashtext(%s))", (self.name,))
             if not cur.fetchone()[0]:
-                raise AlreadyRunning("another run holds the lock on this warehouse")
+                raise AlreadyRunning(self.busy)
         return self
 
     def __exit__(self, *_: object) -> None:
         # A lost connection has lost the lock with its session already: nothing to release.
         with contextlib.suppress(psycopg2.Error), self.conn.cursor() as cur:
-            cur.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK_NAME,))
+            cur.execute("select pg_advisory_unlock(hashtext(%s))", (self.name,))
 
 
 def holder_pid(conn: Connection) -> int | None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pipelines import clock
 
 FORMATS = ("text", "json")
-_state = {"format": "text"}
+_state: dict[str, str] = {"format": "text"}
 
 # Fields of every LogRecord: anything else was passed with ``extra=`` and goes into the JSON.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -29,6 +29,8 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if "account" in _state:
+            entry["conta"] = _state["account"]
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info).splitlines()[-1]
@@ -60,7 +62,7 @@ def configure(fmt: str | None = None, level: int = logging.INFO) -> str:
     else:
         if _state.pop("dlt_json", None):  # undo our own setting only, not an operator's
             os.environ.pop("RUNTIME__LOG_FORMAT", None)
-        handler.setFormatter(SaoPauloFormatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+        handler.setFormatter(SaoPauloFormatter(f"%(asctime)s {_prefix()}%(message)s", datefmt="%H:%M:%S"))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_cvdw", False)]:
         root.removeHandler(old)
@@ -68,6 +70,17 @@ def configure(fmt: str | None = None, level: int = logging.INFO) -> str:
     root.addHandler(handler)
     root.setLevel(level)
     return fmt
+
+
+def tag_account(name: str) -> None:
+    """Mark every line of this process with the account it loads, one of several whose loads
+    share a terminal or a scheduler's log: ``[alfa]`` for people, ``"conta"`` in JSON."""
+    _state["account"] = name
+    configure(_state["format"])
+
+
+def _prefix() -> str:
+    return f"[{_state['account']}] " if "account" in _state else ""
 
 
 def is_json() -> bool:
@@ -79,4 +92,5 @@ def say(logger: logging.Logger, line: str, *, error: bool = False, **fields) -> 
     if is_json():
         logger.log(logging.ERROR if error else logging.INFO, line, extra=fields)
     else:
-        print(line, file=sys.stderr if error else sys.stdout, flush=True)
+        text = "\n".join(_prefix() + part for part in line.splitlines()) if _prefix() else line
+        print(text, file=sys.stderr if error else sys.stdout, flush=True)

@@ -1,0 +1,143 @@
+"""Many CVCRM accounts in one warehouse (issue 13): accounts come from configuration only; each
+loads into its own dataset, within its own allowance, in parallel with the others; one failing
+leaves the others loaded; one account loads once at a time. Expected rows come from each
+account's simulated world."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pipelines import accounts
+from pipelines.cvdw_source.endpoints import ENDPOINTS
+from pipelines.ops import lock, logs
+from simulator.accounts import Accounts, demo_accounts
+
+from .conftest import PAGE_SIZE, PERSONAL_DATA_KEY, Database, run_script
+
+LIMIT, WINDOW = 40, 1.0  # each account's compressed allowance: 40 requests a second
+SHARED = {  # [sources.cvdw]: what every account shares unless its own section says otherwise
+    "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY, "SOURCES__CVDW__PAGE_SIZE": str(PAGE_SIZE),
+    "SOURCES__CVDW__TIMEOUT_SECONDS": "2", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
+    "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
+}
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Accounts]:
+    """Three simulated accounts, each its own world and profile, configured by variables only."""
+    specs = demo_accounts(["alfa", "beta", "gama"], seed=51, size=40, requests_per_window=LIMIT,
+                          window_seconds=WINDOW)
+    with Accounts(specs) as sims:
+        for key, value in (SHARED | sims.env()).items():
+            monkeypatch.setenv(key, value)
+        yield sims
+
+
+@pytest.fixture
+def plain_logs() -> Iterator[None]:
+    """An in-process ``--account`` run tags this process's log lines: untag them afterwards."""
+    yield
+    logs._state.pop("account", None)
+    logs.configure(logs._state["format"])
+
+
+def dataset_versions(db: Database, dataset: str, table: str) -> list[tuple]:
+    return db.query(f'select referencia, referencia_data from {dataset}."{table}"')
+
+
+def assert_dataset_equals_world(db: Database, dataset: str, world) -> None:
+    for endpoint in ENDPOINTS:
+        expected = {str(r["referencia"]): r["referencia_data"] for r in world.rows(endpoint.path)}
+        got = dataset_versions(db, dataset, endpoint.table)
+        assert len(got) == len(expected), (dataset, endpoint.path)  # no duplicates
+        assert dict(got) == expected, (dataset, endpoint.path)
+
+
+def busiest_window(times: list[float], window: float) -> int:
+    """The most requests any sliding ``window`` seconds held."""
+    times, most, first = sorted(times), 0, 0
+    for last, moment in enumerate(times):
+        while moment - times[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+# --------------------------------------------------------------------------- configuration
+def test_accounts_come_from_variables_with_shared_settings_but_never_shared_credentials(
+        monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__NORTE__BASE_URL", "http://n/api/v1/cvdw")
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__NORTE__REQUESTS_PER_MINUTE", "7")
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__SUL__SUBDOMAIN", "sul")
+    monkeypatch.setenv("SOURCES__CVDW__TOKEN", "a-shared-token")
+    monkeypatch.setenv("SOURCES__CVDW__PAGE_SIZE", "250")
+    norte, sul = accounts.configured()
+    assert (norte.name, norte.dataset, norte.pipeline_name) == ("norte", "raw_norte", "cvdw_norte")
+    assert sul.dataset == "raw_sul" and accounts.named("sul") == sul
+    assert int(norte.value("requests_per_minute")) == 7
+    assert int(sul.value("requests_per_minute")) == 20  # [sources.cvdw] in .dlt/config.toml
+    assert int(norte.value("page_size")) == int(sul.value("page_size")) == 250
+    assert norte.value("token", secret=True) is None  # another account's token is never borrowed
+    with pytest.raises(accounts.AccountError, match="configured: norte, sul"):
+        accounts.named("leste")
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__MAL-NOME__TOKEN", "x")
+    with pytest.raises(accounts.AccountError, match="rename mal-nome"):
+        accounts.configured()
+
+
+def test_without_accounts_the_one_account_keeps_raw():
+    (only,) = accounts.configured()
+    assert (only.name, only.dataset, only.pipeline_name, only.section) == (
+        "default", "raw", "cvdw", "sources.cvdw")
+
+
+# --------------------------------------------------------------------------- loads
+def test_every_account_loads_into_its_own_dataset_in_parallel_within_its_own_limit(
+        database: Database, served: Accounts):
+    result = run_script()
+    assert result.code == 0, result.err[-3000:]
+    for spec in served.specs:
+        sim = served[spec.name]
+        assert_dataset_equals_world(database, f"raw_{spec.name}", sim.world)
+        assert f"account {spec.name}: loaded into schema raw_{spec.name}" in result.out
+        assert f"[{spec.name}] " in result.out + result.err  # its lines say whose they are
+        assert busiest_window([r.time for r in sim.requests], WINDOW) <= LIMIT
+        assert not [r for r in sim.requests if r.status == 429]
+    assert not database.query("select 1 from information_schema.schemata where schema_name = 'raw'")
+    spans = [(min(r.time for r in s.requests), max(r.time for r in s.requests))
+             for s in served.servers.values()]
+    assert max(start for start, _ in spans) < min(end for _, end in spans)  # all were loading at once
+    assert len({s.world.profile.name if s.world.profile else None for s in served.servers.values()}) == 3
+
+
+def test_wrong_credentials_on_one_account_leave_the_others_loaded(
+        database: Database, served: Accounts, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__BETA__TOKEN", "not-betas-token")
+    result = run_script()
+    assert result.code == 2, result.err[-3000:]
+    for name in ("alfa", "gama"):
+        assert_dataset_equals_world(database, f"raw_{name}", served[name].world)
+        assert f"account {name}: loaded" in result.err  # the accounts' summary: a failure, on stderr
+    assert "account beta: FAILED (exit 2" in result.err
+    beta_lines = [line for line in result.err.splitlines() if "[beta] error:" in line]
+    assert beta_lines and "credentials" in beta_lines[0].lower()
+    assert "not-betas-token" not in result.out + result.err
+
+
+def test_one_account_loads_once_at_a_time(database: Database, served: Accounts, plain_logs: None):
+    from pipelines import cvdw
+
+    conn = lock.connect()
+    try:
+        with lock.RunLock(conn, "cvdw-elt:load:cvdw_alfa"):  # a load of alfa already running
+            busy = cvdw.load(["--account", "alfa"])
+            other = cvdw.load(["--account", "gama", "--endpoints", "corretores"])
+    finally:
+        conn.close()
+    assert busy.exit_code == 1 and "another load of account alfa is running" in busy.error
+    assert not served["alfa"].requests  # it asked nothing of CVDW
+    assert other.exit_code == 0  # another account is not held back
+    unknown = cvdw.load(["--account", "zeta"])
+    assert unknown.exit_code == 2 and "configured: alfa, beta, gama" in unknown.error
