@@ -24,6 +24,7 @@ os.environ["CVDW_NOW"] = PINNED_NOW
 
 from pipelines import warehouse  # noqa: E402
 from simulator import Simulator, World  # noqa: E402
+from simulator.accounts import Accounts, demo_accounts  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMAIL, TOKEN = "tests@cvdw.local", "s3cr3t-test-token-9f8e7d"
@@ -144,6 +145,25 @@ def cvdw_config(monkeypatch: pytest.MonkeyPatch, simulator: Simulator) -> dict[s
     for key, value in config.items():
         monkeypatch.setenv(key, value)
     return config
+
+
+LIMIT, WINDOW = 40, 1.0  # each account's compressed allowance: 40 requests a second
+SHARED = {  # [sources.cvdw]: what every account shares unless its own section says otherwise
+    "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY, "SOURCES__CVDW__PAGE_SIZE": str(PAGE_SIZE),
+    "SOURCES__CVDW__TIMEOUT_SECONDS": "2", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
+    "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
+}
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Accounts]:
+    """Three simulated accounts, each its own world and profile, configured by variables only."""
+    specs = demo_accounts(["alfa", "beta", "gama"], seed=51, size=40, requests_per_window=LIMIT,
+                          window_seconds=WINDOW)
+    with Accounts(specs) as sims:
+        for key, value in (SHARED | sims.env()).items():
+            monkeypatch.setenv(key, value)
+        yield sims
 
 
 @dataclass

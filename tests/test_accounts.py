@@ -12,27 +12,9 @@ import pytest
 from pipelines import accounts
 from pipelines.cvdw_source.endpoints import ENDPOINTS
 from pipelines.ops import lock, logs
-from simulator.accounts import Accounts, demo_accounts
+from simulator.accounts import Accounts
 
-from .conftest import PAGE_SIZE, PERSONAL_DATA_KEY, Database, run_script
-
-LIMIT, WINDOW = 40, 1.0  # each account's compressed allowance: 40 requests a second
-SHARED = {  # [sources.cvdw]: what every account shares unless its own section says otherwise
-    "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY, "SOURCES__CVDW__PAGE_SIZE": str(PAGE_SIZE),
-    "SOURCES__CVDW__TIMEOUT_SECONDS": "2", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
-    "SOURCES__CVDW__MAX_RETRY_SECONDS": "30",
-}
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Accounts]:
-    """Three simulated accounts, each its own world and profile, configured by variables only."""
-    specs = demo_accounts(["alfa", "beta", "gama"], seed=51, size=40, requests_per_window=LIMIT,
-                          window_seconds=WINDOW)
-    with Accounts(specs) as sims:
-        for key, value in (SHARED | sims.env()).items():
-            monkeypatch.setenv(key, value)
-        yield sims
+from .conftest import LIMIT, WINDOW, Database, run_script
 
 
 @pytest.fixture

@@ -1,0 +1,74 @@
+"""The Dagster definitions (pipelines/orchestration.py) on a real in-process instance: one
+partition per configured account, each materialization loading that account's raw schema; one
+account with wrong credentials fails its partition alone; the schedule asks one run per account
+at cvdw-ops's default times."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from apscheduler.triggers.cron import CronTrigger
+
+from pipelines import orchestration
+from pipelines.ops.schedule import make_trigger, parse_every, parse_window
+
+from .conftest import PROJECT_DIR, Database
+from .test_accounts import assert_dataset_equals_world
+
+
+def test_each_account_is_a_partition_whose_materialization_loads_its_raw_schema(
+        database: Database, served, monkeypatch):
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__BETA__TOKEN", "not-betas-token")
+    defs = orchestration.definitions()
+    load = defs.resolve_assets_def(dg.AssetKey(["cvdw", "reservas"]))
+    assert load.partitions_def.get_partition_keys() == ["alfa", "beta", "gama"]
+    assert dg.AssetKey(["cvdw", "leads_historico_situacoes"]) in load.keys
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = {name: dg.materialize([load], instance=instance, partition_key=name, raise_on_error=False)
+               for name in ("alfa", "beta", "gama")}
+    assert {name: r.success for name, r in outcome.items()} == {"alfa": True, "beta": False, "gama": True}
+    for name in ("alfa", "gama"):
+        assert_dataset_equals_world(database, f"raw_{name}", served[name].world)
+        rows = outcome[name].asset_materializations_for_node("cvdw_load")
+        loaded = {m.asset_key.path[-1]: m.metadata["rows_loaded"].value for m in rows}
+        assert loaded["reservas"] == len(served[name].world.rows("reservas"))
+    failure = next(e for e in outcome["beta"].all_events if e.is_step_failure)
+    assert "account beta" in str(failure.event_specific_data.error) and "credentials" in str(
+        failure.event_specific_data.error)
+    materialized = instance.get_materialized_partitions(dg.AssetKey(["cvdw", "reservas"]))
+    assert materialized == {"alfa", "gama"}
+
+
+def fire_times(trigger, start: datetime, n: int) -> list[datetime]:
+    times, previous = [], None
+    for _ in range(n):
+        previous = trigger.get_next_fire_time(previous, previous or start)
+        times.append(previous)
+    return times
+
+
+def test_the_schedule_asks_one_run_per_account_at_cvdw_ops_times(served):
+    """The same times as `cvdw-ops schedule`'s defaults (--every 4h --between 06:00-22:00, São
+    Paulo), over two days, and one run request per account at each."""
+    zone = ZoneInfo("America/Sao_Paulo")
+    defs = orchestration.definitions()
+    schedule = defs.resolve_schedule_def("cvdw_every_4_hours")
+    ops = make_trigger(parse_every("4h"), *parse_window("06:00-22:00"), zone)
+    dagster_times = CronTrigger.from_crontab(schedule.cron_schedule, timezone=schedule.execution_timezone)
+    start = datetime(2026, 12, 1, 0, 0, tzinfo=zone)
+    assert fire_times(dagster_times, start, 10) == fire_times(ops, start, 10)
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 10, tzinfo=zone),
+                                        repository_def=defs.get_repository_def())
+    requests = list(schedule.evaluate_tick(context).run_requests)
+    assert sorted(r.partition_key for r in requests) == ["alfa", "beta", "gama"]
+
+
+def test_the_instance_queues_one_run_per_account_and_four_at_most(tmp_path, monkeypatch):
+    """dagster_home/dagster.yaml, as `dagster dev` and the daemon read it."""
+    (tmp_path / "dagster.yaml").write_text((PROJECT_DIR / "dagster_home/dagster.yaml").read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        queue = instance.run_coordinator.get_run_queue_config()
+    assert queue.max_concurrent_runs == 4
+    assert queue.tag_concurrency_limits == [
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
