@@ -3,13 +3,20 @@ partition per configured account, each materialization loading that account's ra
 account with wrong credentials fails its partition alone; the schedule asks one run per account
 at cvdw-ops's default times."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 from apscheduler.triggers.cron import CronTrigger
 
 from pipelines import orchestration
+from pipelines.cvdw_source.endpoints import ENDPOINTS
 from pipelines.ops.schedule import make_trigger, parse_every, parse_window
 
 from .conftest import PROJECT_DIR, Database
@@ -72,3 +79,36 @@ def test_the_instance_queues_one_run_per_account_and_four_at_most(tmp_path, monk
     assert queue.max_concurrent_runs == 4
     assert queue.tag_concurrency_limits == [
         {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+
+
+def test_a_run_killed_with_kill_9_resumes_with_nothing_lost_or_duplicated(
+        database: Database, served, monkeypatch, tmp_path):
+    """`dagster asset materialize` of one account, killed (the whole process group, its step
+    process included) after a few committed loads; materialized again, the account's raw schema
+    holds exactly its world."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("SOURCES__CVDW__PAGE_SIZE", "20")  # many commits
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__ALFA__REQUESTS_PER_MINUTE", "10")  # slow enough to kill
+    command = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m",
+               "pipelines.orchestration", "--select", "group:raw", "--partition", "alfa"]
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if database.query("select 1 from information_schema.tables where table_schema = 'raw_alfa'"
+                              " and table_name = '_dlt_loads'") and database.scalar(
+                    "select count(*) from raw_alfa._dlt_loads") >= 2:
+                break
+            time.sleep(0.2)
+        assert process.poll() is None, "the run should still be loading when killed"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    world = served["alfa"].world
+    loaded = sum(database.count(e.table, "raw_alfa") for e in ENDPOINTS)
+    assert 0 < loaded < sum(len(world.rows(e.path)) for e in ENDPOINTS)  # really killed mid-way
+    monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__ALFA__REQUESTS_PER_MINUTE", "40")
+    load = orchestration.definitions().resolve_assets_def(dg.AssetKey(["cvdw", "reservas"]))
+    assert dg.materialize([load], instance=dg.DagsterInstance.get(), partition_key="alfa").success
+    assert_dataset_equals_world(database, "raw_alfa", world)
