@@ -370,9 +370,10 @@ def load(argv: list[str]) -> LoadResult:
         return _failed(EXIT_CONFIG, "config", str(error))
     if len(chosen) > 1:
         return load_each(argv, chosen)
-    if chosen[0].many:
-        logs.tag_account(chosen[0].name)
-    return load_account(options, chosen[0])
+    if not chosen[0].many:
+        return load_account(options, chosen[0])
+    with logs.account_tag(chosen[0].name):
+        return load_account(options, chosen[0])
 
 
 def load_each(argv: list[str], chosen: list[Account]) -> LoadResult:

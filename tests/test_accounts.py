@@ -5,8 +5,6 @@ account's simulated world."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from pipelines import accounts
@@ -15,14 +13,6 @@ from pipelines.ops import lock, logs
 from simulator.accounts import Accounts
 
 from .conftest import LIMIT, WINDOW, Database, run_script
-
-
-@pytest.fixture
-def plain_logs() -> Iterator[None]:
-    """An in-process ``--account`` run tags this process's log lines: untag them afterwards."""
-    yield
-    logs._state.pop("account", None)
-    logs.configure(logs._state["format"])
 
 
 def dataset_versions(db: Database, dataset: str, table: str) -> list[tuple]:
@@ -108,7 +98,7 @@ def test_wrong_credentials_on_one_account_leave_the_others_loaded(
     assert "not-betas-token" not in result.out + result.err
 
 
-def test_one_account_loads_once_at_a_time(database: Database, served: Accounts, plain_logs: None):
+def test_one_account_loads_once_at_a_time(database: Database, served: Accounts):
     from pipelines import cvdw
 
     conn = lock.connect()
@@ -123,3 +113,4 @@ def test_one_account_loads_once_at_a_time(database: Database, served: Accounts, 
     assert other.exit_code == 0  # another account is not held back
     unknown = cvdw.load(["--account", "zeta"])
     assert unknown.exit_code == 2 and "configured: alfa, beta, gama" in unknown.error
+    assert "account" not in logs._state  # the account's tag ended with its load

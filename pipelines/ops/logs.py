@@ -10,6 +10,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from pipelines import clock
@@ -72,11 +74,22 @@ def configure(fmt: str | None = None, level: int = logging.INFO) -> str:
     return fmt
 
 
-def tag_account(name: str) -> None:
-    """Mark every line of this process with the account it loads, one of several whose loads
-    share a terminal or a scheduler's log: ``[alfa]`` for people, ``"conta"`` in JSON."""
+@contextmanager
+def account_tag(name: str) -> Iterator[None]:
+    """Mark every line with the account being loaded, one of several whose loads share a
+    terminal or a scheduler's log (``[alfa]`` for people, ``"conta"`` in JSON), until the block
+    ends."""
+    previous = _state.get("account")
     _state["account"] = name
     configure(_state["format"])
+    try:
+        yield
+    finally:
+        if previous is None:
+            _state.pop("account", None)
+        else:
+            _state["account"] = previous
+        configure(_state["format"])
 
 
 def _prefix() -> str:
