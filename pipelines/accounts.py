@@ -15,6 +15,7 @@ not set (``requests_per_minute``, ``page_size``, ``personal_data``...) comes fro
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -71,6 +72,12 @@ def configured() -> list[Account]:
     if not names:
         return [Account(str(dlt.config.get(f"{SECTION}.conta") or SINGLE))]
     return [Account(name, many=True) for name in sorted(names)]
+
+
+def dbt_vars(accounts: list[Account]) -> list[str]:
+    """dbt's ``--vars`` for these accounts: the raw schema of each (``cvdw_accounts``), which
+    staging unions (``dbt_project/macros/cvdw_source.sql``)."""
+    return ["--vars", json.dumps({"cvdw_accounts": {a.name: a.dataset for a in accounts}})]
 
 
 def named(name: str) -> Account:

@@ -1,4 +1,5 @@
-"""Dagster definitions: each configured CVCRM account's load is one partition of the raw assets.
+"""Dagster definitions: each configured CVCRM account's load is one partition of the raw assets,
+and the dbt project's models, seeds and snapshots are assets downstream of them.
 
     DAGSTER_HOME=$PWD/dagster_home dagster dev -m pipelines.orchestration   # the UI, port 3000
 
@@ -9,12 +10,27 @@ which dagster-dlt's resource would drop before each run. The schedule is ``cvdw-
 schedule``'s default (every 4 h, 06:00-22:00 São Paulo), one run per account; ``dagster_home/
 dagster.yaml`` queues runs so that an account has at most one at a time and at most four run
 at once. The accounts come from ``pipelines/accounts.py`` when the definitions load.
+
+The dbt assets (dagster-dbt; dbt's tests are their asset checks) build every account at once,
+as ``cvdw-ops run`` does: they materialize by themselves once a load has updated their raw
+tables and no other load is still running (``AutomationCondition.eager``, evaluated by the
+daemon's automation sensor).
 """
 
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines import accounts, cvdw
 from pipelines.cvdw_source.endpoints import Endpoint, select
+
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 SCHEDULE = "0 6-22/4 * * *"  # 06:00, 10:00, 14:00, 18:00 and 22:00
 ZONE = "America/Sao_Paulo"
@@ -39,9 +55,45 @@ def raw_assets(partitions: dg.PartitionsDefinition, endpoints: list[Endpoint]) -
     return load
 
 
+class Translator(DagsterDbtTranslator):
+    """Groups by layer (staging, intermediate, marts, seeds, snapshots): the UI's lineage reads
+    raw → staging → marts."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        kind, fqn = dbt_resource_props["resource_type"], dbt_resource_props["fqn"]
+        return fqn[1] if kind == "model" else f"{kind}s"
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition:
+        return dg.AutomationCondition.eager()
+
+
+def dbt_project() -> DbtProject:
+    """The dbt project, its manifest parsed when missing (a fresh checkout) or under dagster dev."""
+    if shutil.which("dbt") is None:  # dagster-dbt runs `dbt` from PATH; ours is beside this Python
+        os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+    if not project.manifest_path.exists():
+        project.preparer.prepare(project)
+    project.prepare_if_dev()
+    return project
+
+
+def transform_assets(project: DbtProject) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=Translator(),
+                name="cvdw_dbt")
+    def transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """``dbt build`` of every configured account's raw data (staging unions them)."""
+        every = accounts.dbt_vars(accounts.configured())
+        yield from dbt.cli(["build", *every], context=context).stream()
+
+    return transform
+
+
 def definitions() -> dg.Definitions:
     partitions = dg.StaticPartitionsDefinition([a.name for a in accounts.configured()])
     load = raw_assets(partitions, select(None))
+    project = dbt_project()
+    transform = transform_assets(project)
     job = dg.define_asset_job("cvdw_load_job", selection=[load])
 
     @dg.schedule(job=job, cron_schedule=SCHEDULE, execution_timezone=ZONE, name="cvdw_every_4_hours")
@@ -50,7 +102,8 @@ def definitions() -> dg.Definitions:
         for name in partitions.get_partition_keys():
             yield dg.RunRequest(run_key=f"{name}@{tick}", partition_key=name)
 
-    return dg.Definitions(assets=[load], jobs=[job], schedules=[every_four_hours])
+    return dg.Definitions(assets=[load, transform], jobs=[job], schedules=[every_four_hours],
+                          resources={"dbt": DbtCliResource(project_dir=project)})
 
 
 defs = definitions()

@@ -20,7 +20,7 @@ from .timefmt import from_ts
 if TYPE_CHECKING:
     from .world import World
 
-FIELDS = ("idempreendimento", "mes", "meta_unidades", "meta_vgv")
+FIELDS = ("conta", "idempreendimento", "mes", "meta_unidades", "meta_vgv")
 
 
 def _month(d: date) -> date:
@@ -39,8 +39,8 @@ def _months(first: date, last: date) -> list[date]:
     return out
 
 
-def rows(world: World) -> list[dict]:
-    """One target per development and month, in the seed's columns."""
+def rows(world: World, conta: str = "default") -> list[dict]:
+    """One target per development and month of the account ``conta``, in the seed's columns."""
     rng = random.Random(f"metas:{world.seed}")
     now = from_ts(world.now).date()
     horizon = _next(_next(_month(now)))
@@ -58,17 +58,18 @@ def rows(world: World) -> list[dict]:
         ticket = sum(r.cents for r in sold) / len(sold) / 100
         for m in months:
             units = max(1, round(per_month * rng.uniform(0.85, 1.25)))
-            out.append({"idempreendimento": emp_id, "mes": m.isoformat(), "meta_unidades": units,
+            out.append({"conta": conta, "idempreendimento": emp_id, "mes": m.isoformat(),
+                        "meta_unidades": units,
                         "meta_vgv": f"{round(units * ticket, -3):.2f}"})
     return out
 
 
-def write(world: World, folder: Path) -> Path:
-    """``folder/metas.csv`` with the world's targets; returns its path."""
+def write(world: World, folder: Path, conta: str = "default") -> Path:
+    """``folder/metas.csv`` with the world's targets, as account ``conta``'s; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "metas.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
         writer.writeheader()
-        writer.writerows(rows(world))
+        writer.writerows(rows(world, conta))
     return path

@@ -1,6 +1,7 @@
 """The Dagster definitions (pipelines/orchestration.py) on a real in-process instance: one
 partition per configured account, each materialization loading that account's raw schema; one
-account with wrong credentials fails its partition alone; the schedule asks one run per account
+account with wrong credentials fails its partition alone; the dbt assets build every account,
+whose marts each equal values computed from its own world; the schedule asks one run per account
 at cvdw-ops's default times."""
 
 import os
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,9 +20,12 @@ from apscheduler.triggers.cron import CronTrigger
 from pipelines import orchestration
 from pipelines.cvdw_source.endpoints import ENDPOINTS
 from pipelines.ops.schedule import make_trigger, parse_every, parse_window
+from simulator.world import from_ts
 
 from .conftest import PROJECT_DIR, Database
+from .expected_funnel import check_funnel_marts
 from .test_accounts import assert_dataset_equals_world
+from .test_dbt import check_marts
 
 
 def test_each_account_is_a_partition_whose_materialization_loads_its_raw_schema(
@@ -44,6 +49,61 @@ def test_each_account_is_a_partition_whose_materialization_loads_its_raw_schema(
         failure.event_specific_data.error)
     materialized = instance.get_materialized_partitions(dg.AssetKey(["cvdw", "reservas"]))
     assert materialized == {"alfa", "gama"}
+
+
+@dataclass
+class AccountMarts:
+    """One account's rows of the marts, as `check_marts` reads a single-account build: views
+    ``marts_<conta>.<mart>`` of the rows whose ``conta`` is the account's."""
+
+    world: object
+    database: Database
+    conta: str
+
+    @property
+    def as_of(self):
+        return from_ts(self.world.now).date()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.database.query(sql.replace("marts.", f"marts_{self.conta}."), params)
+
+    def create(self) -> None:
+        marts = [t for (t,) in self.database.query(
+            "select table_name from information_schema.tables where table_schema = 'marts'")]
+        self.database.query(f"create schema marts_{self.conta}")
+        for mart in marts:
+            self.database.query(f"create view marts_{self.conta}.{mart} as"
+                                  f" select * from marts.{mart} where conta = '{self.conta}'")
+
+
+def test_the_dbt_assets_build_every_account_and_each_accounts_marts_equal_its_world(
+        database: Database, served, monkeypatch):
+    """Three accounts loaded by their partitions, then the dbt assets (downstream of every raw
+    table, dbt's tests as their checks) build them at once: each account's marts equal what its
+    own world gives, as a build of that account alone would (tests/test_dbt.py's expectations)."""
+    monkeypatch.setenv("CVDW_NOW", from_ts(served["alfa"].world.now).isoformat())
+    defs = orchestration.definitions()
+    load = defs.resolve_assets_def(dg.AssetKey(["cvdw", "reservas"]))
+    transform = defs.resolve_assets_def(dg.AssetKey(["marts", "vendas"]))
+    staging = dg.AssetKey(["staging", "stg_cvdw__reservas"])
+    assert dg.AssetKey(["cvdw", "reservas"]) in transform.asset_deps[staging]  # raw → staging
+    instance = dg.DagsterInstance.ephemeral()
+    for name in ("alfa", "beta", "gama"):
+        assert dg.materialize([load], instance=instance, partition_key=name).success
+    built = dg.materialize([load, transform], selection=dg.AssetSelection.assets(transform),
+                           instance=instance)
+    assert built.success
+    checks = built.get_asset_check_evaluations()
+    assert len(checks) > 100
+    assert not [c.check_name for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
+    contas = database.query("select conta, count(*) from marts.vendas group by conta order by conta")
+    assert [c for c, _ in contas] == ["alfa", "beta", "gama"]
+    for name in ("alfa", "beta", "gama"):
+        assert served[name].world.now == served["alfa"].world.now  # one as_of for the build
+        account = AccountMarts(served[name].world, database, name)
+        account.create()
+        check_marts(account)
+        check_funnel_marts(account)
 
 
 def fire_times(trigger, start: datetime, n: int) -> list[datetime]:

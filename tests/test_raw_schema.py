@@ -48,3 +48,23 @@ def test_every_catalogue_path_is_listed_and_the_defaults_marked(run_pipeline):
     rows = {line.split()[0]: line for line in result.out.splitlines()[1:-1]}
     assert set(rows) == set(DECLARED)
     assert {p for p, line in rows.items() if line.rstrip().endswith("yes")} == {e.path for e in ENDPOINTS}
+
+
+def test_the_columns_declared_to_dbt_are_current_and_exist_whatever_personal_data_says(
+        run_pipeline, database, monkeypatch):
+    """dbt's staging unions the accounts' raw tables by the columns ``cvdw_raw_columns()`` names
+    (it may not ask the warehouse): the committed macro is the one the catalogue gives, and under
+    the strictest setting (``drop``) every one of them exists in every default path's table, as
+    the loader declares it before any row arrives."""
+    from pipelines.cvdw_source import dbt_columns
+
+    assert dbt_columns.MACRO.read_text() == dbt_columns.render(), (
+        "stale: run python -m pipelines.cvdw_source.dbt_columns")
+    monkeypatch.setenv("SOURCES__CVDW__PERSONAL_DATA", "drop")
+    assert run_pipeline("--declare-only").code == 0
+    for endpoint in ENDPOINTS:
+        got = {c for (c,) in database.query("select column_name from information_schema.columns"
+                                            " where table_schema = 'raw' and table_name = %s",
+                                            (endpoint.table,))}
+        missing = set(dbt_columns.columns(endpoint.path)) - got
+        assert not missing, (endpoint.path, missing)

@@ -6,16 +6,18 @@ with
 vso as (
 
     select
+        conta,
         idempreendimento,
         sum(vendas_liquidas) as vendas_liquidas
     from {{ ref('vso') }}
-    group by idempreendimento
+    group by conta, idempreendimento
 
 ),
 
 vendas as (
 
     select
+        conta,
         idempreendimento,
         count(*) filter (
             where date_trunc('month', data_venda) <= date_trunc('month', {{ as_of_date() }})
@@ -25,14 +27,16 @@ vendas as (
             and date_trunc('month', data_distrato) <= date_trunc('month', {{ as_of_date() }})
         ) as vendas_liquidas
     from {{ ref('vendas') }}
-    group by idempreendimento
+    group by conta, idempreendimento
 
 )
 
 select
+    coalesce(vso.conta, vendas.conta) as conta,
     coalesce(vso.idempreendimento, vendas.idempreendimento) as idempreendimento,
     vso.vendas_liquidas as vso_vendas_liquidas,
     vendas.vendas_liquidas as vendas_vendas_liquidas
 from vso
-full outer join vendas on vso.idempreendimento = vendas.idempreendimento
+full outer join vendas
+    on vso.conta = vendas.conta and vso.idempreendimento = vendas.idempreendimento
 where coalesce(vso.vendas_liquidas, 0) <> coalesce(vendas.vendas_liquidas, 0)

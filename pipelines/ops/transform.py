@@ -14,6 +14,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines import accounts
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT_DIR = PROJECT_DIR / "dbt_project"
 TEST_TYPES = {"test", "unit_test"}
@@ -45,8 +47,10 @@ def _invoke(args: list[str], json_logs: bool):
 
 
 def build(extra_args: str = "", json_logs: bool = False) -> DbtOutcome:
-    """``dbt build`` (models, seeds, tests, unit tests); ``extra_args`` such as ``--select vso+``."""
-    result = _invoke(["build", *shlex.split(extra_args)], json_logs)
+    """``dbt build`` (models, seeds, tests, unit tests) of every configured account's raw data;
+    ``extra_args`` such as ``--select vso+`` (a ``--vars`` there replaces the accounts')."""
+    every = accounts.dbt_vars(accounts.configured())
+    result = _invoke(["build", *every, *shlex.split(extra_args)], json_logs)
     outcome = DbtOutcome(success=result.success)
     for node_result in getattr(result.result, "results", None) or []:
         status = str(node_result.status)
@@ -63,9 +67,24 @@ def build(extra_args: str = "", json_logs: bool = False) -> DbtOutcome:
 
 
 def freshness(json_logs: bool = False) -> DbtOutcome:
-    """``dbt source freshness``: unsuccessful when a raw table is past its ``error_after``."""
-    result = _invoke(["source", "freshness"], json_logs)
-    outcome = DbtOutcome(success=result.success)
+    """``dbt source freshness`` of each account's raw tables: unsuccessful when one is past its
+    ``error_after``. (Each account is one invocation: the source reads one schema.)"""
+    configured = accounts.configured()
+    outcome, failure = DbtOutcome(success=True), None
+    for account in configured:
+        result = _invoke(["source", "freshness", *accounts.dbt_vars([account])], json_logs)
+        if not result.success:
+            outcome.success = False
+            failure = failure or _one_line(str(result.exception))
+        _stale(result, outcome, f"{account.name}: " if len(configured) > 1 else "")
+    if outcome.stale:
+        outcome.error = f"stale sources: {', '.join(outcome.stale)}"
+    elif not outcome.success:
+        outcome.error = f"dbt source freshness: {failure or 'failed'}"
+    return outcome
+
+
+def _stale(result, outcome: DbtOutcome, prefix: str) -> None:
     for source_result in getattr(result.result, "results", None) or []:
         status = str(source_result.status)
         if status in ("error", "runtime error"):
@@ -78,12 +97,7 @@ def freshness(json_logs: bool = False) -> DbtOutcome:
                 detail = "not loaded yet"
             else:
                 detail = _one_line(message) or "no load found"
-            outcome.stale.append(f"{node.source_name}.{node.name} ({detail})")
-    if outcome.stale:
-        outcome.error = f"stale sources: {', '.join(outcome.stale)}"
-    elif not result.success:
-        outcome.error = f"dbt source freshness: {_one_line(str(result.exception)) or 'failed'}"
-    return outcome
+            outcome.stale.append(f"{prefix}{node.source_name}.{node.name} ({detail})")
 
 
 def _one_line(text: str | None) -> str:

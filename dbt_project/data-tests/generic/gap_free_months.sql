@@ -1,5 +1,5 @@
 {#-
-    Within each `partition_by` group, the months in `column_name` are first days of months and
+    Within each `partition_by` group (columns, comma-separated), the months in `column_name` are first days of months and
     follow one another with no gap and no repeat.
 -#}
 {% test gap_free_months(model, column_name, partition_by) %}
@@ -9,7 +9,7 @@ with
 ordered as (
 
     select
-        {{ partition_by }} as grupo,
+        {{ partition_by }},
         {{ column_name }} as mes,
         lag({{ column_name }}) over (
             partition by {{ partition_by }} order by {{ column_name }}

@@ -1,6 +1,6 @@
 {#-
-    Fails when the model has no rows while one of its inputs has: a mart must not come out
-    empty without saying so. `inputs` lists models, each with an optional `where` that keeps
+    Fails when the model has no rows of an account (`conta`) while one of its inputs has: a mart
+    must not come out empty, for any account, without saying so. `inputs` lists models, each with an optional `where` that keeps
     the rows that should have produced mart rows.
 -#}
 {% test not_silently_empty(model, inputs) %}
@@ -11,10 +11,12 @@ inputs as (
     {%- for input in inputs %}
 
     select
+        conta,
         '{{ input.model }}' as input_model,
         count(*) as input_rows
     from {{ ref(input.model) }}
     where {{ input.get('where', 'true') }}
+    group by conta
     {%- if not loop.last %}
 
     union all
@@ -24,9 +26,10 @@ inputs as (
 )
 
 select
-    input_model,
-    input_rows
+    inputs.conta,
+    inputs.input_model,
+    inputs.input_rows
 from inputs
-where input_rows > 0 and not exists (select 1 from {{ model }})
+where not exists (select 1 from {{ model }} as mart where mart.conta = inputs.conta)
 
 {% endtest %}

@@ -18,6 +18,7 @@ vendas as (
 ocorrencias as (
 
     select
+        conta,
         idempreendimento,
         empreendimento,
         date_trunc('month', liberar_a_partir)::date as mes,
@@ -25,6 +26,7 @@ ocorrencias as (
     from unidades
     union all
     select
+        conta,
         idempreendimento,
         empreendimento,
         date_trunc('month', data_venda)::date as mes,
@@ -35,25 +37,30 @@ ocorrencias as (
 
 nomes as (
 
-    select distinct on (idempreendimento)
+    select distinct on (conta, idempreendimento)
+        conta,
         idempreendimento,
         empreendimento
     from ocorrencias
     where empreendimento is not null
-    order by idempreendimento, prioridade, empreendimento
+    order by conta, idempreendimento, prioridade, empreendimento
 
 ),
 
 final as (
 
     select
+        ocorrencias.conta,
         ocorrencias.idempreendimento,
         nomes.empreendimento,
         min(ocorrencias.mes) as primeiro_mes
     from ocorrencias
-    left join nomes on ocorrencias.idempreendimento = nomes.idempreendimento
+    left join nomes
+        on
+            ocorrencias.conta = nomes.conta
+            and ocorrencias.idempreendimento = nomes.idempreendimento
     where ocorrencias.idempreendimento is not null
-    group by ocorrencias.idempreendimento, nomes.empreendimento
+    group by ocorrencias.conta, ocorrencias.idempreendimento, nomes.empreendimento
 
 )
 

@@ -74,6 +74,7 @@ situacoes as (
 leads_das_pastas as (
 
     select
+        pastas.conta,
         pastas.idprecadastro,
         lista.idlead,
         pastas.data_cad
@@ -85,6 +86,7 @@ leads_das_pastas as (
 leads_das_reservas as (
 
     select
+        reservas.conta,
         reservas.idreserva,
         lista.idlead,
         reservas.data_cad
@@ -98,15 +100,18 @@ leads_das_reservas as (
 leads_das_vendas as (
 
     select
+        conta,
         idreserva,
         idlead
     from leads_das_reservas
     union
     select
+        vendas.conta,
         vendas.idreserva,
         lista.idlead
     from vendas
-    inner join vendas_api on vendas.idreserva = vendas_api.idreserva
+    inner join vendas_api
+        on vendas.conta = vendas_api.conta and vendas.idreserva = vendas_api.idreserva
     cross join lateral unnest({{ cvdw_id_list('vendas_api.idlead') }}) as lista (idlead)
     where vendas.is_ausente_em_reservas
 
@@ -116,6 +121,7 @@ evidencias as (
 
     -- the lead's history moved it to a situation the seed maps to a stage
     select
+        historico_leads.conta,
         historico_leads.idlead,
         situacoes.etapa,
         historico_leads.data_cad::date as data_etapa
@@ -129,6 +135,7 @@ evidencias as (
 
     -- a visit is done when it has a conclusion date, whatever its situation says
     select
+        conta,
         idlead,
         'visita_realizada' as etapa,
         data_conclusao::date as data_etapa
@@ -138,6 +145,7 @@ evidencias as (
     union all
 
     select
+        conta,
         idlead,
         'pasta' as etapa,
         data_cad::date as data_etapa
@@ -147,6 +155,7 @@ evidencias as (
 
     -- the pasta's history dates its credit decision (its own creation dates the pasta itself)
     select
+        leads_das_pastas.conta,
         leads_das_pastas.idlead,
         situacoes.etapa,
         historico_pastas.data_cad::date as data_etapa
@@ -155,12 +164,16 @@ evidencias as (
         on
             situacoes.caminho = 'precadastros'
             and lower(trim(historico_pastas.para_nome)) = situacoes.situacao
-    inner join leads_das_pastas on historico_pastas.idprecadastro = leads_das_pastas.idprecadastro
+    inner join leads_das_pastas
+        on
+            historico_pastas.conta = leads_das_pastas.conta
+            and historico_pastas.idprecadastro = leads_das_pastas.idprecadastro
     where situacoes.etapa <> 'pasta'
 
     union all
 
     select
+        conta,
         idlead,
         'reserva' as etapa,
         data_cad::date as data_etapa
@@ -169,39 +182,47 @@ evidencias as (
     union all
 
     select
+        leads_das_vendas.conta,
         leads_das_vendas.idlead,
         'venda' as etapa,
         vendas.data_venda as data_etapa
     from vendas
-    inner join leads_das_vendas on vendas.idreserva = leads_das_vendas.idreserva
+    inner join leads_das_vendas
+        on vendas.conta = leads_das_vendas.conta and vendas.idreserva = leads_das_vendas.idreserva
 
     union all
 
     select
+        leads_das_vendas.conta,
         leads_das_vendas.idlead,
         'distrato' as etapa,
         vendas.data_distrato as data_etapa
     from vendas
-    inner join leads_das_vendas on vendas.idreserva = leads_das_vendas.idreserva
+    inner join leads_das_vendas
+        on vendas.conta = leads_das_vendas.conta and vendas.idreserva = leads_das_vendas.idreserva
     where vendas.is_distrato
 
     union all
 
     select
+        leads_das_vendas.conta,
         leads_das_vendas.idlead,
         'repasse_assinado' as etapa,
         repasses.data_assinatura_de_contrato::date as data_etapa
     from repasses
-    inner join leads_das_vendas on repasses.idreserva = leads_das_vendas.idreserva
+    inner join leads_das_vendas
+        on repasses.conta = leads_das_vendas.conta and repasses.idreserva = leads_das_vendas.idreserva
 
     union all
 
     select
+        leads_das_vendas.conta,
         leads_das_vendas.idlead,
         'recurso_liberado' as etapa,
         repasses.data_recurso_liberado::date as data_etapa
     from repasses
-    inner join leads_das_vendas on repasses.idreserva = leads_das_vendas.idreserva
+    inner join leads_das_vendas
+        on repasses.conta = leads_das_vendas.conta and repasses.idreserva = leads_das_vendas.idreserva
 
 ),
 
@@ -209,12 +230,13 @@ final as (
 
     -- earliest evidence wins
     select
+        conta,
         idlead,
         etapa,
         min(data_etapa) as data_etapa
     from evidencias
     where idlead is not null and data_etapa is not null
-    group by idlead, etapa
+    group by conta, idlead, etapa
 
 )
 

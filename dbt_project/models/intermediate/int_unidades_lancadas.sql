@@ -17,6 +17,7 @@ empreendimentos as (
 final as (
 
     select
+        unidades.conta,
         unidades.idunidade,
         unidades.idunidade_int,
         unidades.idempreendimento,
@@ -26,7 +27,10 @@ final as (
             empreendimentos.primeiro_mes
         ) as mes_lancamento
     from unidades
-    left join empreendimentos on unidades.idempreendimento = empreendimentos.idempreendimento
+    left join empreendimentos
+        on
+            unidades.conta = empreendimentos.conta
+            and unidades.idempreendimento = empreendimentos.idempreendimento
 
 )
 

@@ -23,19 +23,21 @@ precos_em_vigor as (
 
 preco_da_unidade as (
 
-    select distinct on (idunidade)
+    select distinct on (conta, idunidade)
+        conta,
         idunidade,
         idtabela,
         tabela,
         valor
     from precos_em_vigor
-    order by idunidade asc, data_vigencia_de desc, idtabela asc nulls last, referencia asc
+    order by conta asc, idunidade asc, data_vigencia_de desc, idtabela asc nulls last, referencia asc
 
 ),
 
 final as (
 
     select
+        unidades.conta,
         unidades.idunidade,
         unidades.idunidade_int,
         preco_da_unidade.idtabela,
@@ -43,7 +45,10 @@ final as (
         coalesce(preco_da_unidade.valor, unidades.valor) as valor_tabela,
         preco_da_unidade.idunidade is not null as is_preco_de_tabela
     from unidades
-    left join preco_da_unidade on unidades.idunidade_int = preco_da_unidade.idunidade
+    left join preco_da_unidade
+        on
+            unidades.conta = preco_da_unidade.conta
+            and unidades.idunidade_int = preco_da_unidade.idunidade
 
 )
 

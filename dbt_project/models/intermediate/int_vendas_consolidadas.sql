@@ -27,12 +27,13 @@ distratos as (
 
 empreendimentos as (
 
-    select distinct on (idempreendimento)
+    select distinct on (conta, idempreendimento)
+        conta,
         idempreendimento,
         empreendimento
     from {{ ref('stg_cvdw__unidades') }}
     where empreendimento is not null
-    order by idempreendimento asc, atualizado_em desc nulls last
+    order by conta asc, idempreendimento asc, atualizado_em desc nulls last
 
 ),
 
@@ -51,6 +52,7 @@ imobiliarias as (
 vendas_de_reservas as (
 
     select
+        conta,
         idreserva,
         data_venda::date as data_venda,
         idempreendimento,
@@ -73,6 +75,7 @@ vendas_de_reservas as (
 vendas_sem_reserva as (
 
     select
+        vendas_api.conta,
         vendas_api.idreserva,
         vendas_api.data_venda,
         vendas_api.idempreendimento,
@@ -88,7 +91,8 @@ vendas_sem_reserva as (
         null::numeric as vgv_tabela,
         true as is_ausente_em_reservas
     from vendas_api
-    left join reservas on vendas_api.idreserva = reservas.idreserva
+    left join reservas
+        on vendas_api.conta = reservas.conta and vendas_api.idreserva = reservas.idreserva
     where
         vendas_api.is_ativo
         and vendas_api.data_venda is not null
@@ -107,6 +111,7 @@ vendas as (
 final as (
 
     select
+        vendas.conta,
         vendas.idreserva,
         vendas.data_venda,
         vendas.idempreendimento,
@@ -124,11 +129,18 @@ final as (
         distratos.idreserva is not null as is_distrato,
         distratos.data_distrato
     from vendas
-    left join distratos on vendas.idreserva = distratos.idreserva
-    left join empreendimentos on vendas.idempreendimento = empreendimentos.idempreendimento
-    left join corretores on vendas.idcorretor = corretores.idcorretor
+    left join distratos
+        on vendas.conta = distratos.conta and vendas.idreserva = distratos.idreserva
+    left join empreendimentos
+        on
+            vendas.conta = empreendimentos.conta
+            and vendas.idempreendimento = empreendimentos.idempreendimento
+    left join corretores
+        on vendas.conta = corretores.conta and vendas.idcorretor = corretores.idcorretor
     left join imobiliarias
-        on coalesce(vendas.idimobiliaria, corretores.idimobiliaria) = imobiliarias.idimobiliaria
+        on
+            vendas.conta = imobiliarias.conta
+            and coalesce(vendas.idimobiliaria, corretores.idimobiliaria) = imobiliarias.idimobiliaria
 
 )
 

@@ -12,6 +12,7 @@ vendas as (
 movimentos as (
 
     select
+        conta,
         idempreendimento,
         date_trunc('month', data_venda)::date as mes,
         1 as venda,
@@ -24,6 +25,7 @@ movimentos as (
     union all
 
     select
+        conta,
         idempreendimento,
         date_trunc('month', data_distrato)::date as mes,
         0 as venda,
@@ -38,6 +40,7 @@ movimentos as (
 final as (
 
     select
+        conta,
         idempreendimento,
         mes,
         sum(venda) as vendas,
@@ -47,7 +50,7 @@ final as (
         coalesce(sum(vgv_distrato), 0) as vgv_distratos,
         coalesce(sum(vgv_venda), 0) - coalesce(sum(vgv_distrato), 0) as vgv_liquido
     from movimentos
-    group by idempreendimento, mes
+    group by conta, idempreendimento, mes
 
 )
 

@@ -28,17 +28,22 @@ vendas_api as (
 ),
 
 -- an account whose /reservas or /vendas is empty has not loaded it: that is no disagreement
-caminhos_carregados as (
+contas_com_reservas as (
 
-    select
-        exists(select 1 from reservas) as tem_reservas,
-        exists(select 1 from vendas_api) as tem_vendas
+    select distinct conta from reservas
+
+),
+
+contas_com_vendas as (
+
+    select distinct conta from vendas_api
 
 ),
 
 comissoes_valor_negativo as (
 
     select
+        conta,
         'comissao_valor_negativo' as anomalia,
         'Comissão com valor, valor pago ou valor a pagar negativo' as descricao,
         'comissoes' as caminho,
@@ -54,6 +59,7 @@ comissoes_valor_negativo as (
 comissoes_percentual as (
 
     select
+        conta,
         'comissao_percentual_fora_da_faixa' as anomalia,
         'Comissão com percentual fora de 0% a 100%' as descricao,
         'comissoes' as caminho,
@@ -67,6 +73,7 @@ comissoes_percentual as (
 comissoes_sem_reserva as (
 
     select
+        comissoes.conta,
         'comissao_sem_reserva' as anomalia,
         'Comissão de uma reserva que não está entre as reservas nem as vendas carregadas'
             as descricao,
@@ -74,8 +81,10 @@ comissoes_sem_reserva as (
         comissoes.idcomissao::text as id_registro,
         'idreserva ' || comissoes.idreserva as detalhe
     from comissoes
-    left join reservas on comissoes.idreserva = reservas.idreserva
-    left join vendas on comissoes.idreserva = vendas.idreserva
+    left join reservas
+        on comissoes.conta = reservas.conta and comissoes.idreserva = reservas.idreserva
+    left join vendas
+        on comissoes.conta = vendas.conta and comissoes.idreserva = vendas.idreserva
     where reservas.idreserva is null and vendas.idreserva is null
 
 ),
@@ -83,35 +92,39 @@ comissoes_sem_reserva as (
 vendas_ausentes_em_reservas as (
 
     select
+        vendas.conta,
         'venda_ausente_em_reservas' as anomalia,
         'Venda listada em /vendas cuja reserva não está em /reservas' as descricao,
         'reservas' as caminho,
         vendas.idreserva::text as id_registro,
         'data da venda ' || to_char(vendas.data_venda, 'DD/MM/YYYY') as detalhe
     from vendas
-    cross join caminhos_carregados
-    where vendas.is_ausente_em_reservas and caminhos_carregados.tem_reservas
+    inner join contas_com_reservas on vendas.conta = contas_com_reservas.conta
+    where vendas.is_ausente_em_reservas
 
 ),
 
 vendas_ausentes_em_vendas as (
 
     select
+        vendas.conta,
         'venda_ausente_em_vendas' as anomalia,
         'Venda em /reservas (com data de venda) que /vendas não lista' as descricao,
         'vendas' as caminho,
         vendas.idreserva::text as id_registro,
         'data da venda ' || to_char(vendas.data_venda, 'DD/MM/YYYY') as detalhe
     from vendas
-    cross join caminhos_carregados
-    left join vendas_api on vendas.idreserva = vendas_api.idreserva
-    where vendas_api.idreserva is null and caminhos_carregados.tem_vendas
+    inner join contas_com_vendas on vendas.conta = contas_com_vendas.conta
+    left join vendas_api
+        on vendas.conta = vendas_api.conta and vendas.idreserva = vendas_api.idreserva
+    where vendas_api.idreserva is null
 
 ),
 
 vendas_valor_negativo as (
 
     select
+        conta,
         'venda_valor_negativo' as anomalia,
         'Venda com valor de contrato negativo' as descricao,
         'reservas' as caminho,

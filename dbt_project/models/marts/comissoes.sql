@@ -22,6 +22,7 @@ vendas as (
 final as (
 
     select
+        comissoes.conta,
         comissoes.idcomissao,
         comissoes.idreserva,
         coalesce(vendas.idempreendimento, reservas.idempreendimento) as idempreendimento,
@@ -47,8 +48,10 @@ final as (
             false
         ) as is_anomala
     from comissoes
-    left join reservas on comissoes.idreserva = reservas.idreserva
-    left join vendas on comissoes.idreserva = vendas.idreserva
+    left join reservas
+        on comissoes.conta = reservas.conta and comissoes.idreserva = reservas.idreserva
+    left join vendas
+        on comissoes.conta = vendas.conta and comissoes.idreserva = vendas.idreserva
 
 )
 

@@ -21,19 +21,21 @@ empreendimentos as (
 por_unidades as (
 
     select
+        conta,
         idempreendimento,
         count(*) as unidades_total,
         count(*) filter (
             where mes_lancamento <= date_trunc('month', {{ as_of_date() }})
         ) as unidades_lancadas
     from unidades
-    group by idempreendimento
+    group by conta, idempreendimento
 
 ),
 
 por_vendas as (
 
     select
+        conta,
         idempreendimento,
         count(*) as vendas_brutas,
         count(*) filter (where is_distrato) as distratos,
@@ -41,13 +43,14 @@ por_vendas as (
         coalesce(sum(valor_contrato) filter (where is_distrato), 0) as vgv_distratos,
         max(data_venda) as data_ultima_venda
     from vendas
-    group by idempreendimento
+    group by conta, idempreendimento
 
 ),
 
 final as (
 
     select
+        empreendimentos.conta,
         empreendimentos.idempreendimento,
         empreendimentos.empreendimento,
         coalesce(por_unidades.unidades_total, 0)::integer as unidades_total,
@@ -71,8 +74,14 @@ final as (
         end::numeric(18, 2) as ticket_medio,
         por_vendas.data_ultima_venda
     from empreendimentos
-    left join por_unidades on empreendimentos.idempreendimento = por_unidades.idempreendimento
-    left join por_vendas on empreendimentos.idempreendimento = por_vendas.idempreendimento
+    left join por_unidades
+        on
+            empreendimentos.conta = por_unidades.conta
+            and empreendimentos.idempreendimento = por_unidades.idempreendimento
+    left join por_vendas
+        on
+            empreendimentos.conta = por_vendas.conta
+            and empreendimentos.idempreendimento = por_vendas.idempreendimento
 
 )
 

@@ -41,7 +41,9 @@ faixas as (
 -- a distrato puts the unit back in stock: only sales not cancelled keep it out
 unidades_vendidas as (
 
-    select distinct idunidade
+    select distinct
+        conta,
+        idunidade
     from vendas
     where not is_distrato and idunidade is not null
 
@@ -50,6 +52,7 @@ unidades_vendidas as (
 final as (
 
     select
+        unidades.conta,
         unidades.idunidade,
         unidades.idempreendimento,
         coalesce(empreendimentos.empreendimento, unidades.empreendimento) as empreendimento,
@@ -71,10 +74,18 @@ final as (
         faixa.faixa as faixa_preco,
         faixa.ordem::integer as faixa_ordem
     from unidades
-    left join lancadas on unidades.idunidade = lancadas.idunidade
-    left join precos on unidades.idunidade = precos.idunidade
-    left join empreendimentos on unidades.idempreendimento = empreendimentos.idempreendimento
-    left join unidades_vendidas on unidades.idunidade_int = unidades_vendidas.idunidade
+    left join lancadas
+        on unidades.conta = lancadas.conta and unidades.idunidade = lancadas.idunidade
+    left join precos
+        on unidades.conta = precos.conta and unidades.idunidade = precos.idunidade
+    left join empreendimentos
+        on
+            unidades.conta = empreendimentos.conta
+            and unidades.idempreendimento = empreendimentos.idempreendimento
+    left join unidades_vendidas
+        on
+            unidades.conta = unidades_vendidas.conta
+            and unidades.idunidade_int = unidades_vendidas.idunidade
     -- the band the price falls in (from inclusive, up to exclusive); no price, no band
     left join lateral (
         select

@@ -23,13 +23,14 @@ empreendimentos as (
 por_estoque as (
 
     select
+        conta,
         idempreendimento,
         count(*) filter (where is_em_estoque) as unidades_estoque,
         coalesce(sum(valor_tabela) filter (where is_em_estoque), 0) as vgv_estoque,
         count(*) filter (where is_disponivel) as unidades_disponiveis,
         coalesce(sum(valor_tabela) filter (where is_disponivel), 0) as vgv_disponivel
     from estoque
-    group by idempreendimento
+    group by conta, idempreendimento
 
 ),
 
@@ -37,19 +38,21 @@ por_estoque as (
 ultimos_3_meses as (
 
     select
+        conta,
         idempreendimento,
         sum(vendas_liquidas) as vendas_liquidas_3m
     from vendas_por_mes
     where
         mes >= (date_trunc('month', {{ as_of_date() }}) - interval '3 months')::date
         and mes < date_trunc('month', {{ as_of_date() }})::date
-    group by idempreendimento
+    group by conta, idempreendimento
 
 ),
 
 por_empreendimento as (
 
     select
+        empreendimentos.conta,
         empreendimentos.idempreendimento,
         empreendimentos.empreendimento,
         coalesce(por_estoque.unidades_estoque, 0) as unidades_estoque,
@@ -58,14 +61,21 @@ por_empreendimento as (
         coalesce(por_estoque.vgv_disponivel, 0) as vgv_disponivel,
         coalesce(ultimos_3_meses.vendas_liquidas_3m, 0) as vendas_liquidas_3m
     from empreendimentos
-    left join por_estoque on empreendimentos.idempreendimento = por_estoque.idempreendimento
-    left join ultimos_3_meses on empreendimentos.idempreendimento = ultimos_3_meses.idempreendimento
+    left join por_estoque
+        on
+            empreendimentos.conta = por_estoque.conta
+            and empreendimentos.idempreendimento = por_estoque.idempreendimento
+    left join ultimos_3_meses
+        on
+            empreendimentos.conta = ultimos_3_meses.conta
+            and empreendimentos.idempreendimento = ultimos_3_meses.idempreendimento
 
 ),
 
 final as (
 
     select
+        conta,
         idempreendimento,
         empreendimento,
         unidades_estoque::integer as unidades_estoque,

@@ -6,6 +6,7 @@ with
 versoes as (
 
     select
+        conta,
         idunidade,
         idempreendimento,
         idsituacao_mapa,
@@ -28,6 +29,7 @@ em_vigor as (
 
     select
         dias.dia,
+        versoes.conta,
         versoes.idempreendimento,
         versoes.idsituacao_mapa
     from dias
@@ -43,10 +45,11 @@ final as (
     -- `data` is a keyword to the linter, but it is the column's name in the marts' contract
     select
         dia as data,  -- noqa: RF04
+        conta,
         idempreendimento,
         (count(*) filter (where idsituacao_mapa = 1))::integer as unidades_disponiveis
     from em_vigor
-    group by dia, idempreendimento
+    group by dia, conta, idempreendimento
 
 )
 

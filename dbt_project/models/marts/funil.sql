@@ -36,6 +36,7 @@ empreendimentos as (
 datas_por_lead as (
 
     select
+        conta,
         idlead,
         min(data_etapa) filter (where etapa = 'visita_realizada') as data_visita_realizada,
         min(data_etapa) filter (where etapa = 'pasta') as data_pasta,
@@ -46,13 +47,14 @@ datas_por_lead as (
         min(data_etapa) filter (where etapa = 'repasse_assinado') as data_repasse_assinado,
         min(data_etapa) filter (where etapa = 'recurso_liberado') as data_recurso_liberado
     from etapas
-    group by idlead
+    group by conta, idlead
 
 ),
 
 final as (
 
     select
+        leads.conta,
         leads.idlead,
         leads.data_cad::date as data_cad,
         date_trunc('month', leads.data_cad)::date as mes_coorte,
@@ -77,10 +79,16 @@ final as (
         datas_por_lead.data_repasse_assinado,
         datas_por_lead.data_recurso_liberado
     from leads
-    left join datas_por_lead on leads.idlead = datas_por_lead.idlead
-    left join corretores on leads.idcorretor = corretores.idcorretor
-    left join imobiliarias on leads.idimobiliaria = imobiliarias.idimobiliaria
-    left join empreendimentos on leads.idempreendimento = empreendimentos.idempreendimento
+    left join datas_por_lead
+        on leads.conta = datas_por_lead.conta and leads.idlead = datas_por_lead.idlead
+    left join corretores
+        on leads.conta = corretores.conta and leads.idcorretor = corretores.idcorretor
+    left join imobiliarias
+        on leads.conta = imobiliarias.conta and leads.idimobiliaria = imobiliarias.idimobiliaria
+    left join empreendimentos
+        on
+            leads.conta = empreendimentos.conta
+            and leads.idempreendimento = empreendimentos.idempreendimento
 
 )
 

@@ -13,6 +13,7 @@ funil as (
 coortes as (
 
     select
+        conta,
         mes_coorte,
         idempreendimento,
         min(empreendimento) as empreendimento,
@@ -40,13 +41,14 @@ coortes as (
         percentile_cont(0.5) within group (order by data_repasse_assinado - data_venda)
             as mediana_dias_venda_repasse
     from funil
-    group by mes_coorte, idempreendimento, coalesce(origem, 'Não informado')
+    group by conta, mes_coorte, idempreendimento, coalesce(origem, 'Não informado')
 
 ),
 
 final as (
 
     select
+        conta,
         mes_coorte,
         idempreendimento,
         empreendimento,

@@ -29,6 +29,7 @@ empreendimentos as (
 realizado as (
 
     select
+        metas.conta,
         metas.idempreendimento,
         metas.mes,
         metas.meta_unidades,
@@ -38,7 +39,8 @@ realizado as (
     from metas
     left join vendas_por_mes
         on
-            metas.idempreendimento = vendas_por_mes.idempreendimento
+            metas.conta = vendas_por_mes.conta
+            and metas.idempreendimento = vendas_por_mes.idempreendimento
             and metas.mes = vendas_por_mes.mes
 
 ),
@@ -53,7 +55,7 @@ acumulado as (
         sum(vgv_liquido) over ano_ate_o_mes as vgv_liquido_ano
     from realizado
     window ano_ate_o_mes as (
-        partition by idempreendimento, date_trunc('year', mes)
+        partition by conta, idempreendimento, date_trunc('year', mes)
         order by mes
         rows between unbounded preceding and current row
     )
@@ -63,6 +65,7 @@ acumulado as (
 final as (
 
     select
+        acumulado.conta,
         acumulado.idempreendimento,
         empreendimentos.empreendimento,
         acumulado.mes,
@@ -84,7 +87,10 @@ final as (
         round(acumulado.vgv_liquido_ano / nullif(acumulado.meta_vgv_ano, 0), 6)::numeric(12, 6)
             as atingimento_vgv_ano
     from acumulado
-    inner join empreendimentos on acumulado.idempreendimento = empreendimentos.idempreendimento
+    inner join empreendimentos
+        on
+            acumulado.conta = empreendimentos.conta
+            and acumulado.idempreendimento = empreendimentos.idempreendimento
 
 )
 

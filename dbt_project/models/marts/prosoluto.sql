@@ -25,19 +25,21 @@ serie_classes as (
 prosoluto_por_reserva as (
 
     select
+        condicoes.conta,
         condicoes.idreserva,
         sum(condicoes.valor) as valor_prosoluto
     from condicoes
     inner join serie_classes
         on lower(trim(condicoes.serie)) = serie_classes.serie_normalizada
     where serie_classes.classe = 'prosoluto'
-    group by condicoes.idreserva
+    group by condicoes.conta, condicoes.idreserva
 
 ),
 
 final as (
 
     select
+        vendas.conta,
         vendas.idreserva,
         round(vendas.valor_contrato, 2)::numeric(18, 2) as valor_contrato,
         round(coalesce(prosoluto_por_reserva.valor_prosoluto, 0), 2)::numeric(18, 2)
@@ -47,7 +49,10 @@ final as (
                 then round(coalesce(prosoluto_por_reserva.valor_prosoluto, 0) / vendas.valor_contrato, 6)
         end::numeric(12, 6) as pct_prosoluto
     from vendas
-    left join prosoluto_por_reserva on vendas.idreserva = prosoluto_por_reserva.idreserva
+    left join prosoluto_por_reserva
+        on
+            vendas.conta = prosoluto_por_reserva.conta
+            and vendas.idreserva = prosoluto_por_reserva.idreserva
 
 )
 

@@ -37,14 +37,16 @@ empreendimentos as (
 entradas_na_situacao_atual as (
 
     select
+        historico.conta,
         historico.idrepasse,
         max(historico.data_cad)::date as data_entrada
     from historico
     inner join repasses
         on
-            historico.idrepasse = repasses.idrepasse
+            historico.conta = repasses.conta
+            and historico.idrepasse = repasses.idrepasse
             and lower(trim(historico.para_nome)) = lower(trim(repasses.situacao))
-    group by historico.idrepasse
+    group by historico.conta, historico.idrepasse
 
 ),
 
@@ -65,13 +67,17 @@ datados as (
         + coalesce(repasses.valor_fgts, 0)
         + coalesce(repasses.valor_subsidio, 0) as valor_total
     from repasses
-    left join entradas_na_situacao_atual on repasses.idrepasse = entradas_na_situacao_atual.idrepasse
+    left join entradas_na_situacao_atual
+        on
+            repasses.conta = entradas_na_situacao_atual.conta
+            and repasses.idrepasse = entradas_na_situacao_atual.idrepasse
 
 ),
 
 final as (
 
     select
+        datados.conta,
         datados.idrepasse,
         datados.idreserva,
         datados.idempreendimento,
@@ -108,7 +114,10 @@ final as (
         datados.dia_recurso_liberado is not null as is_concluido
     from datados
     left join etapas on lower(trim(datados.situacao)) = etapas.situacao
-    left join empreendimentos on datados.idempreendimento = empreendimentos.idempreendimento
+    left join empreendimentos
+        on
+            datados.conta = empreendimentos.conta
+            and datados.idempreendimento = empreendimentos.idempreendimento
 
 )
 

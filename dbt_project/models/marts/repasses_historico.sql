@@ -6,6 +6,7 @@ with
 versoes as (
 
     select
+        conta,
         idrepasse,
         situacao,
         is_ativo,
@@ -39,6 +40,7 @@ em_vigor as (
 
     select
         dias.dia,
+        versoes.conta,
         versoes.situacao,
         versoes.valor
     from dias
@@ -55,13 +57,14 @@ final as (
     -- `data` is a keyword to the linter, but it is the column's name in the marts' contract
     select
         em_vigor.dia as data,  -- noqa: RF04
+        em_vigor.conta,
         coalesce(etapas.etapa, 'Não mapeada') as etapa,
         min(etapas.ordem)::integer as etapa_ordem,
         count(*)::integer as repasses,
         round(sum(em_vigor.valor), 2)::numeric(18, 2) as valor_a_receber
     from em_vigor
     left join etapas on lower(trim(em_vigor.situacao)) = etapas.situacao
-    group by em_vigor.dia, coalesce(etapas.etapa, 'Não mapeada')
+    group by em_vigor.dia, em_vigor.conta, coalesce(etapas.etapa, 'Não mapeada')
 
 )
 

@@ -9,6 +9,7 @@ vendas as (
 final as (
 
     select
+        conta,
         idreserva,
         data_venda,
         idempreendimento,

@@ -22,6 +22,7 @@ empreendimentos as (
 meses as (
 
     select
+        empreendimentos.conta,
         empreendimentos.idempreendimento,
         serie.mes::date as mes
     from empreendimentos
@@ -36,40 +37,44 @@ meses as (
 lancamentos as (
 
     select
+        conta,
         idempreendimento,
         mes_lancamento as mes,
         count(*) as lancamentos
     from unidades
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 vendas_brutas as (
 
     select
+        conta,
         idempreendimento,
         date_trunc('month', data_venda)::date as mes,
         count(*) as vendas_brutas
     from vendas
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 distratos as (
 
     select
+        conta,
         idempreendimento,
         date_trunc('month', data_distrato)::date as mes,
         count(*) as distratos
     from vendas
     where is_distrato and data_distrato is not null
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
 movimento as (
 
     select
+        meses.conta,
         meses.mes,
         meses.idempreendimento,
         coalesce(lancamentos.lancamentos, 0) as lancamentos,
@@ -77,11 +82,20 @@ movimento as (
         coalesce(distratos.distratos, 0) as distratos
     from meses
     left join lancamentos
-        on meses.idempreendimento = lancamentos.idempreendimento and meses.mes = lancamentos.mes
+        on
+            meses.conta = lancamentos.conta
+            and meses.idempreendimento = lancamentos.idempreendimento
+            and meses.mes = lancamentos.mes
     left join vendas_brutas
-        on meses.idempreendimento = vendas_brutas.idempreendimento and meses.mes = vendas_brutas.mes
+        on
+            meses.conta = vendas_brutas.conta
+            and meses.idempreendimento = vendas_brutas.idempreendimento
+            and meses.mes = vendas_brutas.mes
     left join distratos
-        on meses.idempreendimento = distratos.idempreendimento and meses.mes = distratos.mes
+        on
+            meses.conta = distratos.conta
+            and meses.idempreendimento = distratos.idempreendimento
+            and meses.mes = distratos.mes
 
 ),
 
@@ -91,7 +105,7 @@ com_estoque as (
         *,
         vendas_brutas - distratos as vendas_liquidas,
         coalesce(sum(lancamentos - vendas_brutas + distratos) over (
-            partition by idempreendimento order by mes
+            partition by conta, idempreendimento order by mes
             rows between unbounded preceding and 1 preceding
         ), 0) as estoque_inicial
     from movimento
@@ -110,6 +124,7 @@ com_oferta as (
 final as (
 
     select
+        com_oferta.conta,
         com_oferta.mes,
         com_oferta.idempreendimento,
         empreendimentos.empreendimento,
@@ -128,7 +143,10 @@ final as (
                 then round(com_oferta.vendas_brutas::numeric / com_oferta.oferta, 6)
         end::numeric(12, 6) as vso_bruta
     from com_oferta
-    left join empreendimentos on com_oferta.idempreendimento = empreendimentos.idempreendimento
+    left join empreendimentos
+        on
+            com_oferta.conta = empreendimentos.conta
+            and com_oferta.idempreendimento = empreendimentos.idempreendimento
 
 )
 

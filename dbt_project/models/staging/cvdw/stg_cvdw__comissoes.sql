@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'comissoes') }}
+    {{ cvdw_source('comissoes') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idcomissao,
         idreserva,
         idsituacao,
@@ -34,10 +35,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idcomissao) *
+    select distinct on (conta, idcomissao) *
     from renamed
     where idcomissao is not null
-    order by idcomissao, {{ cvdw_newest_first() }}
+    order by conta, idcomissao, {{ cvdw_newest_first() }}
 
 )
 

@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'comissoes_pagamentos') }}
+    {{ cvdw_source('comissoes_pagamentos') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idpagamento,
         idcomissao,
         {{ cvdw_number('valor') }} as valor,
@@ -24,10 +25,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idpagamento) *
+    select distinct on (conta, idpagamento) *
     from renamed
     where idpagamento is not null
-    order by idpagamento, {{ cvdw_newest_first() }}
+    order by conta, idpagamento, {{ cvdw_newest_first() }}
 
 )
 

@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'corretores') }}
+    {{ cvdw_source('corretores') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idcorretor,
         idimobiliaria,
         {{ cvdw_text('nome') }} as corretor,
@@ -25,10 +26,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idcorretor) *
+    select distinct on (conta, idcorretor) *
     from renamed
     where idcorretor is not null
-    order by idcorretor, {{ cvdw_newest_first() }}
+    order by conta, idcorretor, {{ cvdw_newest_first() }}
 
 )
 

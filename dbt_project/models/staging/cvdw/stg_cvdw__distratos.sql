@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'distratos') }}
+    {{ cvdw_source('distratos') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         coalesce(idreserva, {{ cvdw_parse_number('referencia') }}::bigint) as idreserva,
         {{ cvdw_timestamp('data_cad') }} as data_cad,
         {{ cvdw_timestamp('situacao_data') }} as situacao_data,
@@ -28,13 +29,13 @@ renamed as (
 
 final as (
 
-    select distinct on (idreserva)
+    select distinct on (conta, idreserva)
         *,
         -- when the distrato took effect: its situation date, else its registration date
         coalesce(situacao_data, data_cad)::date as data_distrato
     from renamed
     where idreserva is not null
-    order by idreserva, {{ cvdw_newest_first() }}
+    order by conta, idreserva, {{ cvdw_newest_first() }}
 
 )
 

@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'imobiliarias') }}
+    {{ cvdw_source('imobiliarias') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idimobiliaria,
         {{ cvdw_text('nome') }} as imobiliaria,
         {{ cvdw_text('razao_social') }} as razao_social,
@@ -24,10 +25,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idimobiliaria) *
+    select distinct on (conta, idimobiliaria) *
     from renamed
     where idimobiliaria is not null
-    order by idimobiliaria, {{ cvdw_newest_first() }}
+    order by conta, idimobiliaria, {{ cvdw_newest_first() }}
 
 )
 

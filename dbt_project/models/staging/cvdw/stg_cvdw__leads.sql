@@ -4,13 +4,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'leads') }}
+    {{ cvdw_source('leads') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         {{ cvdw_id('idlead') }} as idlead,
         idsituacao,
         {{ cvdw_text('situacao') }} as situacao,
@@ -56,10 +57,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idlead) *
+    select distinct on (conta, idlead) *
     from renamed
     where idlead is not null
-    order by idlead, {{ cvdw_newest_first() }}
+    order by conta, idlead, {{ cvdw_newest_first() }}
 
 )
 

@@ -4,13 +4,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'leads_historico_situacoes') }}
+    {{ cvdw_source('leads_historico_situacoes') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idhistorico,
         {{ cvdw_id('idlead') }} as idlead,
         {{ cvdw_timestamp('data_cad') }} as data_cad,
@@ -27,10 +28,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idhistorico) *
+    select distinct on (conta, idhistorico) *
     from renamed
     where idhistorico is not null
-    order by idhistorico, {{ cvdw_newest_first() }}
+    order by conta, idhistorico, {{ cvdw_newest_first() }}
 
 )
 

@@ -4,13 +4,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'leads_visitas') }}
+    {{ cvdw_source('leads_visitas') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idtarefa,
         idinteracao,
         {{ cvdw_id('idlead') }} as idlead,
@@ -35,12 +36,12 @@ renamed as (
 
 final as (
 
-    select distinct on (idtarefa)
+    select distinct on (conta, idtarefa)
         *,
         data_conclusao is not null as is_realizada
     from renamed
     where idtarefa is not null
-    order by idtarefa, {{ cvdw_newest_first() }}
+    order by conta, idtarefa, {{ cvdw_newest_first() }}
 
 )
 

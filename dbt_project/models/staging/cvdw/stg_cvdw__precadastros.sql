@@ -4,13 +4,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'precadastros') }}
+    {{ cvdw_source('precadastros') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idprecadastro,
         {{ cvdw_text('codigointerno') }} as codigo_interno,
         idsituacao,
@@ -58,10 +59,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idprecadastro) *
+    select distinct on (conta, idprecadastro) *
     from renamed
     where idprecadastro is not null
-    order by idprecadastro, {{ cvdw_newest_first() }}
+    order by conta, idprecadastro, {{ cvdw_newest_first() }}
 
 )
 

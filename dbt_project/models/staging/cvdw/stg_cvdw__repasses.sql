@@ -4,13 +4,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'repasses') }}
+    {{ cvdw_source('repasses') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idrepasse,
         idreserva,
         idsituacao,
@@ -55,10 +56,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idrepasse) *
+    select distinct on (conta, idrepasse) *
     from renamed
     where idrepasse is not null
-    order by idrepasse, {{ cvdw_newest_first() }}
+    order by conta, idrepasse, {{ cvdw_newest_first() }}
 
 )
 

@@ -3,13 +3,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'repasses_historico_situacoes') }}
+    {{ cvdw_source('repasses_historico_situacoes') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idhistorico,
         idrepasse,
         {{ cvdw_timestamp('data_cad') }} as data_cad,
@@ -29,10 +30,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idhistorico) *
+    select distinct on (conta, idhistorico) *
     from renamed
     where idhistorico is not null
-    order by idhistorico, {{ cvdw_newest_first() }}
+    order by conta, idhistorico, {{ cvdw_newest_first() }}
 
 )
 

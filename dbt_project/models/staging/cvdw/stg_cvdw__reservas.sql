@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'reservas') }}
+    {{ cvdw_source('reservas') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idreserva,
         {{ cvdw_text('codigointerno') }} as codigo_interno,
         {{ cvdw_text('numero_venda') }} as numero_venda,
@@ -60,10 +61,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idreserva) *
+    select distinct on (conta, idreserva) *
     from renamed
     where idreserva is not null
-    order by idreserva, {{ cvdw_newest_first() }}
+    order by conta, idreserva, {{ cvdw_newest_first() }}
 
 )
 

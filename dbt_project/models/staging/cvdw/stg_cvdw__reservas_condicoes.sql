@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'reservas_condicoes') }}
+    {{ cvdw_source('reservas_condicoes') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idreservascondicoes as idcondicao,
         idreserva,
         idserie,
@@ -29,10 +30,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idcondicao) *
+    select distinct on (conta, idcondicao) *
     from renamed
     where idcondicao is not null
-    order by idcondicao, {{ cvdw_newest_first() }}
+    order by conta, idcondicao, {{ cvdw_newest_first() }}
 
 )
 

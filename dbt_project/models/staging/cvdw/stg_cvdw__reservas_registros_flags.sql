@@ -5,13 +5,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'reservas_registros_flags') }}
+    {{ cvdw_source('reservas_registros_flags') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         idreserva,
         {{ cvdw_timestamp('data_criacao_reserva') }} as data_criacao_reserva,
         idempreendimento,
@@ -82,10 +83,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idreserva) *
+    select distinct on (conta, idreserva) *
     from renamed
     where idreserva is not null
-    order by idreserva, {{ cvdw_newest_first() }}
+    order by conta, idreserva, {{ cvdw_newest_first() }}
 
 )
 

@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'unidades') }}
+    {{ cvdw_source('unidades') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         {{ cvdw_text('idunidade') }} as idunidade,
         {{ cvdw_parse_number('idunidade_int') }}::bigint as idunidade_int_raw,
         idempreendimento,
@@ -42,7 +43,8 @@ renamed as (
 
 final as (
 
-    select distinct on (idunidade)
+    select distinct on (conta, idunidade)
+        conta,
         idunidade,
         coalesce(
             idunidade_int_raw,
@@ -82,7 +84,7 @@ final as (
         _dlt_load_id
     from renamed
     where idunidade is not null
-    order by idunidade, {{ cvdw_newest_first() }}
+    order by conta, idunidade, {{ cvdw_newest_first() }}
 
 )
 

@@ -5,13 +5,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'unidades_precos') }}
+    {{ cvdw_source('unidades_precos') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         {{ cvdw_text('referencia') }} as referencia,
         idunidade,
         {{ cvdw_text('unidade') }} as unidade,
@@ -36,10 +37,10 @@ renamed as (
 
 final as (
 
-    select distinct on (referencia) *
+    select distinct on (conta, referencia) *
     from renamed
     where referencia is not null
-    order by referencia, {{ cvdw_newest_first() }}
+    order by conta, referencia, {{ cvdw_newest_first() }}
 
 )
 

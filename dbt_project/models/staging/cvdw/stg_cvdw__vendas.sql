@@ -2,13 +2,14 @@ with
 
 source as (
 
-    select * from {{ source('cvdw', 'vendas') }}
+    {{ cvdw_source('vendas') }}
 
 ),
 
 renamed as (
 
     select
+        conta,
         coalesce(idreserva, {{ cvdw_parse_number('referencia') }}::bigint) as idreserva,
         {{ cvdw_timestamp('data_reserva') }} as data_reserva,
         {{ cvdw_date('data_venda') }} as data_venda,
@@ -34,10 +35,10 @@ renamed as (
 
 final as (
 
-    select distinct on (idreserva) *
+    select distinct on (conta, idreserva) *
     from renamed
     where idreserva is not null
-    order by idreserva, {{ cvdw_newest_first() }}
+    order by conta, idreserva, {{ cvdw_newest_first() }}
 
 )
 
