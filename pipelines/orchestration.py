@@ -11,10 +11,10 @@ schedule``'s default (every 4 h, 06:00-22:00 São Paulo), one run per account; `
 dagster.yaml`` queues runs so that an account has at most one at a time and at most four run
 at once. The accounts come from ``pipelines/accounts.py`` when the definitions load.
 
-The dbt assets (dagster-dbt; dbt's tests are their asset checks) build every account at once,
-as ``cvdw-ops run`` does: they materialize by themselves once a load has updated their raw
-tables and no other load is still running (``AutomationCondition.eager``, evaluated by the
-daemon's automation sensor).
+The dbt assets (dagster-dbt; dbt's tests are their asset checks) are built by ``cvdw_dbt_job``,
+one ``dbt build`` of every account at once as ``cvdw-ops run`` does, which two sensors request
+when the last running load ends, whether it succeeded or failed (one account failing must not
+hold back the others' marts); the queue runs one dbt build at a time.
 """
 
 import os
@@ -31,6 +31,10 @@ from pipelines import accounts, cvdw
 from pipelines.cvdw_source.endpoints import Endpoint, select
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+DBT_FOLDERS = ("models", "macros", "seeds", "snapshots", "data-tests", "metas")
+DBT_TAG = "cvdw/dbt"  # dagster_home/dagster.yaml runs one run with it at a time
+RUNNING_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                    dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 SCHEDULE = "0 6-22/4 * * *"  # 06:00, 10:00, 14:00, 18:00 and 22:00
 ZONE = "America/Sao_Paulo"
@@ -63,18 +67,18 @@ class Translator(DagsterDbtTranslator):
         kind, fqn = dbt_resource_props["resource_type"], dbt_resource_props["fqn"]
         return fqn[1] if kind == "model" else f"{kind}s"
 
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition:
-        return dg.AutomationCondition.eager()
-
 
 def dbt_project() -> DbtProject:
-    """The dbt project, its manifest parsed when missing (a fresh checkout) or under dagster dev."""
+    """The dbt project, its manifest parsed again when older than the project's files (a fresh
+    checkout, an analyst's edit): the assets are read from it."""
     if shutil.which("dbt") is None:  # dagster-dbt runs `dbt` from PATH; ours is beside this Python
         os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-    if not project.manifest_path.exists():
+    parsed = project.manifest_path.stat().st_mtime if project.manifest_path.exists() else 0
+    sources = [DBT_DIR / "dbt_project.yml", *(f for folder in DBT_FOLDERS
+                                              for f in (DBT_DIR / folder).rglob("*") if f.is_file())]
+    if any(f.stat().st_mtime > parsed for f in sources):
         project.preparer.prepare(project)
-    project.prepare_if_dev()
     return project
 
 
@@ -102,8 +106,27 @@ def definitions() -> dg.Definitions:
         for name in partitions.get_partition_keys():
             yield dg.RunRequest(run_key=f"{name}@{tick}", partition_key=name)
 
-    return dg.Definitions(assets=[load, transform], jobs=[job], schedules=[every_four_hours],
+    dbt_job = dg.define_asset_job("cvdw_dbt_job", selection=[transform], tags={DBT_TAG: "build"})
+    return dg.Definitions(assets=[load, transform], jobs=[job, dbt_job], schedules=[every_four_hours],
+                          sensors=dbt_after_loads(job, dbt_job),
                           resources={"dbt": DbtCliResource(project_dir=project)})
+
+
+def dbt_after_loads(load_job, dbt_job) -> list[dg.SensorDefinition]:
+    """One dbt build when the last running load ends, one sensor for loads that succeeded and
+    one for those that failed."""
+
+    def request(context: dg.RunStatusSensorContext):
+        running = context.instance.get_runs_count(
+            dg.RunsFilter(job_name=load_job.name, statuses=RUNNING_STATUSES))
+        if running:
+            return dg.SkipReason(f"{running} loads still running: the last one to end starts dbt")
+        return dg.RunRequest(run_key=context.dagster_run.run_id)
+
+    return [dg.run_status_sensor(run_status=status, name=f"cvdw_dbt_after_load_{status.value.lower()}",
+                                 monitored_jobs=[load_job], request_job=dbt_job,
+                                 default_status=dg.DefaultSensorStatus.RUNNING)(request)
+            for status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)]
 
 
 defs = definitions()

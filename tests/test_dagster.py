@@ -88,10 +88,23 @@ def test_the_dbt_assets_build_every_account_and_each_accounts_marts_equal_its_wo
     staging = dg.AssetKey(["staging", "stg_cvdw__reservas"])
     assert dg.AssetKey(["cvdw", "reservas"]) in transform.asset_deps[staging]  # raw → staging
     instance = dg.DagsterInstance.ephemeral()
-    for name in ("alfa", "beta", "gama"):
-        assert dg.materialize([load], instance=instance, partition_key=name).success
-    built = dg.materialize([load, transform], selection=dg.AssetSelection.assets(transform),
-                           instance=instance)
+    loads = {name: dg.materialize([load], instance=instance, partition_key=name)
+             for name in ("alfa", "beta", "gama")}
+    assert all(r.success for r in loads.values())
+    after_success = defs.get_sensor_def("cvdw_dbt_after_load_success")
+    request = after_success(dg.build_run_status_sensor_context(
+        sensor_name=after_success.name, dagster_instance=instance, dagster_run=loads["gama"].dagster_run,
+        dagster_event=loads["gama"].get_run_success_event()))
+    assert isinstance(request, dg.RunRequest)  # the last load ended: build
+    still = dg.DagsterRun(job_name="cvdw_load_job", run_id="a-load-still-running",
+                          status=dg.DagsterRunStatus.STARTED)
+    instance.add_run(still)
+    waiting = after_success(dg.build_run_status_sensor_context(
+        sensor_name=after_success.name, dagster_instance=instance, dagster_run=loads["gama"].dagster_run,
+        dagster_event=loads["gama"].get_run_success_event()))
+    assert isinstance(waiting, dg.SkipReason) and "1 loads still running" in waiting.skip_message
+    instance.delete_run(still.run_id)
+    built = defs.resolve_job_def("cvdw_dbt_job").execute_in_process(instance=instance)  # what the sensor asks
     assert built.success
     checks = built.get_asset_check_evaluations()
     assert len(checks) > 100
@@ -130,7 +143,7 @@ def test_the_schedule_asks_one_run_per_account_at_cvdw_ops_times(served):
     assert sorted(r.partition_key for r in requests) == ["alfa", "beta", "gama"]
 
 
-def test_the_instance_queues_one_run_per_account_and_four_at_most(tmp_path, monkeypatch):
+def test_the_instance_queues_one_run_per_account_one_dbt_build_and_four_at_most(tmp_path, monkeypatch):
     """dagster_home/dagster.yaml, as `dagster dev` and the daemon read it."""
     (tmp_path / "dagster.yaml").write_text((PROJECT_DIR / "dagster_home/dagster.yaml").read_text())
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
@@ -138,7 +151,8 @@ def test_the_instance_queues_one_run_per_account_and_four_at_most(tmp_path, monk
         queue = instance.run_coordinator.get_run_queue_config()
     assert queue.max_concurrent_runs == 4
     assert queue.tag_concurrency_limits == [
-        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+        {"key": orchestration.DBT_TAG, "limit": 1}]
 
 
 def test_a_run_killed_with_kill_9_resumes_with_nothing_lost_or_duplicated(
