@@ -5,11 +5,13 @@ account's simulated world."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipelines import accounts
 from pipelines.cvdw_source.endpoints import ENDPOINTS
-from pipelines.ops import lock, logs
+from pipelines.ops import lock, logs, transform
 from simulator.accounts import Accounts
 
 from .conftest import LIMIT, WINDOW, Database, run_script
@@ -51,6 +53,8 @@ def test_accounts_come_from_variables_with_shared_settings_but_never_shared_cred
     assert int(norte.value("requests_per_minute")) == 7
     assert int(sul.value("requests_per_minute")) == 20  # [sources.cvdw] in .dlt/config.toml
     assert int(norte.value("page_size")) == int(sul.value("page_size")) == 250
+    assert json.loads(accounts.dbt_vars([norte, sul])[1]) == {  # what dbt's staging unions
+        "cvdw_accounts": {"norte": "raw_norte", "sul": "raw_sul"}}
     assert norte.value("token", secret=True) is None  # another account's token is never borrowed
     with pytest.raises(accounts.AccountError, match="configured: norte, sul"):
         accounts.named("leste")
@@ -82,6 +86,12 @@ def test_every_account_loads_into_its_own_dataset_in_parallel_within_its_own_lim
              for s in served.servers.values()]
     assert max(start for start, _ in spans) < min(end for _, end in spans)  # all were loading at once
     assert len({s.world.profile.name if s.world.profile else None for s in served.servers.values()}) == 3
+    # Freshness checks each account's own schema: only a path the account has no rows in (an
+    # empty table has no load to date) may be stale, and it is named with its account.
+    empty = tuple(f"{spec.name}: cvdw.{e.table} " for spec in served.specs for e in ENDPOINTS
+                  if not served[spec.name].world.rows(e.path))
+    stale = transform.freshness().stale
+    assert all(entry.startswith(empty) for entry in stale), stale
 
 
 def test_wrong_credentials_on_one_account_leave_the_others_loaded(
