@@ -22,33 +22,53 @@ from pipelines.cvdw_source.endpoints import ENDPOINTS
 from pipelines.ops.schedule import make_trigger, parse_every, parse_window
 from simulator.world import from_ts
 
-from .conftest import PROJECT_DIR, Database
+from .conftest import LIMIT, PROJECT_DIR, WINDOW, Database
 from .expected_funnel import check_funnel_marts
-from .test_accounts import assert_dataset_equals_world
+from .test_accounts import assert_dataset_equals_world, busiest_window
 from .test_dbt import check_marts
 
+# One account's raw assets materialized by Dagster's CLI, as an operator would (the partition last)
+MATERIALIZE = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m",
+               "pipelines.orchestration", "--select", "group:raw", "--partition"]
 
-def test_each_account_is_a_partition_whose_materialization_loads_its_raw_schema(
-        database: Database, served, monkeypatch):
+
+def test_accounts_are_partitions_materialized_in_parallel_runs_each_within_its_limit(
+        database: Database, served, monkeypatch, tmp_path):
+    """Three `dagster asset materialize` runs at once, one per account, on one instance: each
+    account's raw schema equals its world, no server saw more than its own allowance, the runs
+    overlapped; beta, with a wrong token, fails alone, its run naming it and its credentials."""
     monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__BETA__TOKEN", "not-betas-token")
-    defs = orchestration.definitions()
-    load = defs.resolve_assets_def(dg.AssetKey(["cvdw", "reservas"]))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    load = orchestration.definitions().resolve_assets_def(dg.AssetKey(["cvdw", "reservas"]))
     assert load.partitions_def.get_partition_keys() == ["alfa", "beta", "gama"]
     assert dg.AssetKey(["cvdw", "leads_historico_situacoes"]) in load.keys
-    instance = dg.DagsterInstance.ephemeral()
-    outcome = {name: dg.materialize([load], instance=instance, partition_key=name, raise_on_error=False)
-               for name in ("alfa", "beta", "gama")}
-    assert {name: r.success for name, r in outcome.items()} == {"alfa": True, "beta": False, "gama": True}
+    runs = {name: subprocess.Popen([*MATERIALIZE, name], cwd=PROJECT_DIR, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+            for name in ("alfa", "beta", "gama")}
+    errors = {name: run.communicate(timeout=300)[1] for name, run in runs.items()}
+    assert {name: run.returncode == 0 for name, run in runs.items()} == {
+        "alfa": True, "beta": False, "gama": True}, errors["alfa"][-2000:]
     for name in ("alfa", "gama"):
-        assert_dataset_equals_world(database, f"raw_{name}", served[name].world)
-        rows = outcome[name].asset_materializations_for_node("cvdw_load")
-        loaded = {m.asset_key.path[-1]: m.metadata["rows_loaded"].value for m in rows}
-        assert loaded["reservas"] == len(served[name].world.rows("reservas"))
-    failure = next(e for e in outcome["beta"].all_events if e.is_step_failure)
-    assert "account beta" in str(failure.event_specific_data.error) and "credentials" in str(
-        failure.event_specific_data.error)
-    materialized = instance.get_materialized_partitions(dg.AssetKey(["cvdw", "reservas"]))
-    assert materialized == {"alfa", "gama"}
+        sim = served[name]
+        assert_dataset_equals_world(database, f"raw_{name}", sim.world)
+        assert busiest_window([r.time for r in sim.requests], WINDOW) <= LIMIT
+        assert not [r for r in sim.requests if r.status == 429]
+    spans = [(min(r.time for r in served[n].requests), max(r.time for r in served[n].requests))
+             for n in ("alfa", "gama")]
+    assert max(start for start, _ in spans) < min(end for _, end in spans)  # loading at once
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_materialized_partitions(dg.AssetKey(["cvdw", "reservas"])) == {"alfa", "gama"}
+        (failed,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
+        assert failed.tags["dagster/partition"] == "beta"
+        failure = next(e for e in instance.all_logs(failed.run_id) if e.is_dagster_event
+                       and e.dagster_event.is_step_failure)
+        message = str(failure.dagster_event.event_specific_data.error)
+        assert "account beta" in message and "credentials" in message and "not-betas-token" not in message
+        (alfa,) = instance.get_runs(dg.RunsFilter(tags={"dagster/partition": "alfa"}))
+        rows = [e.asset_materialization for e in instance.all_logs(alfa.run_id)
+                if e.is_dagster_event and e.dagster_event.is_step_materialization]
+    loaded = {m.asset_key.path[-1]: m.metadata["rows_loaded"].value for m in rows}
+    assert loaded["reservas"] == len(served["alfa"].world.rows("reservas"))
 
 
 @dataclass
@@ -163,9 +183,7 @@ def test_a_run_killed_with_kill_9_resumes_with_nothing_lost_or_duplicated(
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     monkeypatch.setenv("SOURCES__CVDW__PAGE_SIZE", "20")  # many commits
     monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__ALFA__REQUESTS_PER_MINUTE", "10")  # slow enough to kill
-    command = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m",
-               "pipelines.orchestration", "--select", "group:raw", "--partition", "alfa"]
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, start_new_session=True,
+    process = subprocess.Popen([*MATERIALIZE, "alfa"], cwd=PROJECT_DIR, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
