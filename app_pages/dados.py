@@ -8,15 +8,20 @@ from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard.views import dados as view
 
-ui.page_header("Dados", note="de onde vêm os números e quando foram atualizados")
+f = ui.current_filters()
+chosen = f" · conta{'s' if len(f.contas) > 1 else ''} {', '.join(f.contas)}" if f.contas else ""
+ui.page_header("Dados", note=f"de onde vêm os números e quando foram atualizados{chosen}")
 # Reads no mart but marts.anomalias, whose section says when it is missing: the page works without marts.
 now = data.now()
-page = ui.page_model(view.dados_page, view.artifacts())
+with ui.guarded():
+    contas, many = view.accounts(f)
+page = ui.page_model(view.dados_page, view.artifacts(), contas, many)
 last_load, build = page["last_load"], page["build"]
 
 c = st.columns(3)
 c[0].metric("Última carga do CVDW", fmt.moment(last_load), border=True,
-            help=f"Horário de Brasília; {fmt.age(last_load, now)}." if last_load is not None else None)
+            help=f"Horário de Brasília; {fmt.age(last_load, now)}." if last_load is not None else
+            None if page["loads_readable"] else view.LOADS_DENIED)
 c[1].metric("Linhas nas tabelas brutas", page["raw_rows"], border=True,
             help="Estimativa das estatísticas do PostgreSQL.")
 if build is None:

@@ -1,17 +1,27 @@
 """Reads for the dashboard: the ``marts`` schema, plus dlt's and dbt's metadata for the Dados page.
 
 Every query is a constant SQL text with bound parameters (``%(name)s``); filter values chosen by
-a user travel only as parameters, never as SQL. Results are cached with ``st.cache_data`` for
-``CACHE_SECONDS``, keyed by the database too, so two warehouses never share a cache entry.
+a user travel only as parameters, never as SQL (the one text built at run time, the Dados page's
+load log, names raw schemas the catalog lists, of the loader's form only). Results are cached with
+``st.cache_data`` for ``CACHE_SECONDS``, keyed by the database and the user too, so two warehouses
+or two roles never share a cache entry.
 The connection is read-only and comes from the ``PG*`` variables (or the embedded PostgreSQL).
 Which marts exist and have rows is checked first (``mart_states``), so that a missing or empty
 mart stops only the pages that read it.
+
+Many accounts: every mart row carries its account (``conta``), and ids (developments, reservations,
+brokers) are unique within an account only, so every join and grouping by an id includes
+``conta``, and a development is chosen as a (conta, id) pair. Which accounts a user sees is the
+database's business: the marts' row-level security (dbt_project/macros/row_security.sql) shows
+the app's role only the rows of its accounts, whatever a query asks; the Conta filter narrows
+that further.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,22 +51,49 @@ class DataUnavailable(RuntimeError):
     """The warehouse cannot answer; the message (pt-BR, without secrets) says what to do."""
 
 
+# A development: its account and its id there (two accounts may both have a development 12).
+Development = tuple[str, int]
+
+
 @dataclass(frozen=True)
 class Filters:
     period: Period
-    empreendimentos: tuple[int, ...] = ()  # empty: all developments
+    empreendimentos: tuple[Development, ...] = ()  # (conta, idempreendimento); empty: all developments
     imobiliarias: tuple[str, ...] = ()  # empty: all brokerages
+    contas: tuple[str, ...] = ()  # empty: every account this user's role may read
+    many_contas: bool = False  # several accounts in view: names of developments and brokers say whose
+    # The warehouse and user (``target()``): the pages' caches are keyed by their filters, and two
+    # users (two roles, two accounts' views) never share an entry.
+    where: tuple[str, ...] = field(default_factory=lambda: target())
 
     def params(self, period: Period | None = None) -> dict[str, Any]:
         p = period or self.period
-        return {"start": p.start, "end": p.end, "emps": list(self.empreendimentos),
-                "imobs": list(self.imobiliarias)}
+        return {"start": p.start, "end": p.end, "contas": list(self.contas),
+                "emp_contas": [conta for conta, _ in self.empreendimentos],
+                "emp_ids": [int(i) for _, i in self.empreendimentos],
+                "imobs": list(self.imobiliarias), "many": self.many_contas}
 
 
-# Appended to queries on marts.vendas / marts.comissoes: the shared filters, as parameters.
-FILTER_EMPS = "(cardinality(%(emps)s::bigint[]) = 0 or idempreendimento = any(%(emps)s::bigint[]))"
+# Appended to queries on the marts: the shared filters, as parameters. The accounts apply wherever
+# the developments do (every mart has both); a development is its (conta, id) pair.
+FILTER_CONTAS = "(cardinality(%(contas)s::text[]) = 0 or conta = any(%(contas)s::text[]))"
+FILTER_EMPS = (f"{FILTER_CONTAS} and (cardinality(%(emp_ids)s::bigint[]) = 0 or (conta, idempreendimento)"
+               " in (select * from unnest(%(emp_contas)s::text[], %(emp_ids)s::bigint[])))")
 FILTER_IMOBS = "(cardinality(%(imobs)s::text[]) = 0 or imobiliaria = any(%(imobs)s::text[]))"
 FILTERS = f"{FILTER_EMPS} and {FILTER_IMOBS}"
+
+
+def of_account(alias: str = "") -> str:
+    """SQL that follows a name of the account's own (a development, a broker) with its account,
+    " (alfa)", when several accounts are in view (``%(many)s``); nothing otherwise."""
+    conta = f"{alias}.conta" if alias else "conta"
+    return f"case when %(many)s then ' (' || {conta} || ')' else '' end"
+
+
+def development_name(alias: str = "") -> str:
+    """A development's name (or "Empreendimento <id>"), with its account when several are in view."""
+    a = f"{alias}." if alias else ""
+    return f"coalesce({a}empreendimento, 'Empreendimento ' || {a}idempreendimento) || {of_account(alias)}"
 
 
 # --------------------------------------------------------------------------- connection
@@ -156,6 +193,9 @@ def _months(period: Period) -> dict[str, date]:
 MARTS = ("empreendimentos", "vendas", "comissoes", "vso", "prosoluto", "anomalias", "funil", "funil_mensal",
          "repasses", "repasses_historico", "estoque", "estoque_empreendimentos", "estoque_historico", "metas")
 READY, EMPTY, MISSING, DENIED = "ready", "empty", "missing", "denied"
+# Empty for this user only, perhaps: row-level security shows it only its accounts' rows (the seed
+# contas_papeis), and none of them is in the mart.
+HIDDEN = "hidden"
 MART_MESSAGES = {
     MISSING: "O mart `marts.{mart}` não existe neste banco. Reconstrua os marts com "
              "`cvdw-ops run --stages build` (ou `dbt build` em dbt_project/).",
@@ -163,17 +203,28 @@ MART_MESSAGES = {
            "`cvdw-ops run`.",
     DENIED: "O usuário {user} não tem permissão de leitura no mart `marts.{mart}`: conceda USAGE e SELECT "
             "no schema marts (veja o README).",
+    HIDDEN: "O mart `marts.{mart}` não tem linhas das contas que o usuário {user} pode ver: as contas de "
+            "cada papel vêm do seed contas_papeis (veja o README); se o CVDW tem dados delas, rode a carga e "
+            "o build: `cvdw-ops run`.",
 }
 # Whether a mart has rows: one constant text per mart of the fixed list above, run only for those
 # the catalog shows (a missing relation would fail the whole statement).
 _MART_CATALOG = """
     select m.mart, c.oid is not null as existe,
            coalesce(has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT'), false)
-               as legivel
+               as legivel,
+           -- row-level security applies to this user: not the owner, a superuser or BYPASSRLS
+           coalesce(c.relrowsecurity
+                    and not (pg_has_role(c.relowner, 'USAGE') or u.rolsuper or u.rolbypassrls), false)
+               as com_rls
     from unnest(%(marts)s::text[]) as m(mart)
     left join pg_namespace as n on n.nspname = 'marts'
     left join pg_class as c
-        on c.relnamespace = n.oid and c.relname = m.mart and c.relkind in ('r', 'p', 'v', 'm', 'f')"""
+        on c.relnamespace = n.oid and c.relname = m.mart and c.relkind in ('r', 'p', 'v', 'm', 'f')
+    left join pg_roles as u on u.rolname = current_user"""
+# Whether the policies restrict this user now: the seed maps roles (the function is the policies'
+# own, dbt_project/macros/row_security.sql; null while the seed is empty).
+_RESTRICTED = "select marts.contas_visiveis(current_user) is not null as restrito"
 _MART_HAS_ROWS = {mart: f"select '{mart}' as mart, exists (select 1 from marts.{mart}) as tem_linhas"
                   for mart in MARTS}
 
@@ -188,12 +239,16 @@ def _mart_states(where: tuple) -> dict[str, str]:
         if readable:
             rows = _frame(cur, " union all ".join(_MART_HAS_ROWS[mart] for mart in readable), {})
             states |= {row.mart: READY if row.tem_linhas else EMPTY for row in rows.itertuples()}
+        policed = {row.mart for row in catalog.itertuples() if row.com_rls and states[row.mart] == EMPTY}
+        if policed and _frame(cur, _RESTRICTED, {}).iloc[0]["restrito"]:
+            states |= dict.fromkeys(policed, HIDDEN)
     return states
 
 
 def mart_states() -> dict[str, str]:
-    """Each of ``MARTS`` → ``READY`` (it has rows), ``EMPTY``, ``MISSING`` or ``DENIED`` (this
-    user cannot read it): two catalog-sized queries, cached for ``MART_CHECK_SECONDS``."""
+    """Each of ``MARTS`` → ``READY`` (it has rows), ``EMPTY``, ``HIDDEN`` (no row of this user's
+    accounts), ``MISSING`` or ``DENIED`` (this user cannot read it): catalog-sized queries, cached for
+    ``MART_CHECK_SECONDS``."""
     return _mart_states(target())
 
 
@@ -211,17 +266,29 @@ def mart_problems(marts: Iterable[str]) -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- filter options
 # The sidebar offers what exists: a missing mart gives no options (the pages reading it say why).
-def development_options() -> pd.DataFrame:
+def conta_options() -> list[str]:
+    """The accounts this user's role may read (row-level security decides): those of its
+    developments, else of its sales."""
+    for mart in ("empreendimentos", "vendas"):
+        if mart_ready(mart):
+            return query(f"select distinct conta from marts.{mart} order by 1")["conta"].tolist()
+    return []
+
+
+def development_options(f: Filters) -> pd.DataFrame:
+    """(conta, idempreendimento, empreendimento) of the chosen accounts' developments, by name."""
     if not mart_ready("empreendimentos"):
-        return pd.DataFrame({"idempreendimento": [], "empreendimento": []})
-    return query("select idempreendimento, coalesce(empreendimento, 'Empreendimento ' || idempreendimento)"
-                 " as empreendimento from marts.empreendimentos order by 2")
+        return pd.DataFrame({"conta": [], "idempreendimento": [], "empreendimento": []})
+    return query(f"select conta, idempreendimento, {development_name()} as empreendimento"
+                 f" from marts.empreendimentos where {FILTER_CONTAS} order by 3, 1, 2", f.params())
 
 
-def brokerage_options() -> list[str]:
+def brokerage_options(f: Filters) -> list[str]:
+    """The brokerages of the chosen accounts' sales (one name for all the accounts it sells for)."""
     if not mart_ready("vendas"):
         return []
-    df = query("select distinct imobiliaria from marts.vendas where imobiliaria is not null order by 1")
+    df = query("select distinct imobiliaria from marts.vendas where imobiliaria is not null and"
+               f" {FILTER_CONTAS} order by 1", f.params())
     return df["imobiliaria"].tolist()
 
 
@@ -248,14 +315,15 @@ def sales_summary(f: Filters, period: Period | None = None) -> dict[str, float]:
 # Sales and distratos as dated events, so that any grouping counts gross, cancelled and net alike.
 _EVENTS = f"""
     with eventos as (
-        select date_trunc('month', data_venda)::date as mes, idempreendimento, empreendimento,
-               corretor, imobiliaria, 1 as bruta, 0 as distrato,
-               valor_contrato as vgv_bruto, 0::numeric as vgv_distrato
+        select date_trunc('month', data_venda)::date as mes, conta, idempreendimento,
+               empreendimento || {of_account()} as empreendimento, corretor || {of_account()} as corretor,
+               imobiliaria, 1 as bruta, 0 as distrato, valor_contrato as vgv_bruto, 0::numeric as vgv_distrato
         from marts.vendas
         where data_venda between %(start)s and %(end)s and {FILTERS}
         union all
-        select date_trunc('month', data_distrato)::date, idempreendimento, empreendimento,
-               corretor, imobiliaria, 0, 1, 0, valor_contrato
+        select date_trunc('month', data_distrato)::date, conta, idempreendimento,
+               empreendimento || {of_account()}, corretor || {of_account()}, imobiliaria, 0, 1, 0,
+               valor_contrato
         from marts.vendas
         where data_distrato between %(start)s and %(end)s and {FILTERS}
     )"""
@@ -291,11 +359,11 @@ def ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
 def sales_table(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
     """The period's latest sales (all of them with ``limit=None``)."""
     return query_rows(f"""
-        select data_venda, empreendimento, unidade, corretor, imobiliaria, situacao,
-               valor_contrato, vgv_tabela, is_distrato, data_distrato, idreserva
+        select data_venda, empreendimento || {of_account()} as empreendimento, unidade, corretor, imobiliaria,
+               situacao, valor_contrato, vgv_tabela, is_distrato, data_distrato, idreserva
         from marts.vendas
         where data_venda between %(start)s and %(end)s and {FILTERS}
-        order by data_venda desc, idreserva desc
+        order by data_venda desc, idreserva desc, conta
         limit %(limit)s""", f.params(), limit)
 
 
@@ -306,7 +374,7 @@ def vso_summary(f: Filters) -> dict[str, float]:
     apply: stock belongs to the development."""
     df = query(f"""
         with meses as (
-            select *, row_number() over (partition by idempreendimento order by mes) as n
+            select *, row_number() over (partition by conta, idempreendimento order by mes) as n
             from marts.vso
             where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
         )
@@ -335,18 +403,18 @@ def vso_top_developments(f: Filters, top: int) -> pd.DataFrame:
     many there are."""
     return query(f"""
         with escolhidos as (
-            select idempreendimento, count(*) over () as total,
-                   row_number() over (order by sum(vendas_liquidas) desc, idempreendimento) as posicao
+            select conta, idempreendimento, count(*) over () as total,
+                   row_number() over (order by sum(vendas_liquidas) desc, conta, idempreendimento) as posicao
             from marts.vso
             where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
-            group by idempreendimento
+            group by conta, idempreendimento
             order by posicao limit %(top)s
         )
-        select v.mes, v.idempreendimento, e.posicao, e.total,
-               coalesce(v.empreendimento, 'Empreendimento ' || v.idempreendimento) as empreendimento,
+        select v.mes, v.conta, v.idempreendimento, e.posicao, e.total,
+               {development_name("v")} as empreendimento,
                v.estoque_inicial, v.lancamentos, v.vendas_liquidas, v.vso
         from marts.vso as v
-        inner join escolhidos as e using (idempreendimento)
+        inner join escolhidos as e using (conta, idempreendimento)
         where v.mes between %(m0)s and %(m1)s
         order by e.posicao, v.mes""", f.params() | _months(f.period) | {"top": top})
 
@@ -357,20 +425,21 @@ def stock_by_development(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataF
     first, each row carrying the count and the stock of all of them (``total``, ``estoque_total``)."""
     return query_rows(f"""
         with recentes as (
-            select idempreendimento, empreendimento, vendas_liquidas,
+            select conta, idempreendimento, empreendimento, vendas_liquidas,
                    estoque_inicial + lancamentos - vendas_liquidas as estoque_final,
-                   row_number() over (partition by idempreendimento order by mes desc) as n
+                   row_number() over (partition by conta, idempreendimento order by mes desc) as n
             from marts.vso
             where mes between %(m0)s and %(m1)s and {FILTER_EMPS}
         )
-        select coalesce(max(empreendimento), 'Empreendimento ' || idempreendimento) as empreendimento,
+        select coalesce(max(empreendimento), 'Empreendimento ' || idempreendimento) || {of_account()}
+                   as empreendimento,
                sum(estoque_final) filter (where n = 1) as estoque,
                avg(vendas_liquidas)::float as ritmo,
                count(*) over () as total,
                sum(sum(estoque_final) filter (where n = 1)) over () as estoque_total
         from recentes
         where n <= 3
-        group by idempreendimento
+        group by conta, idempreendimento
         order by estoque desc, empreendimento
         limit %(limit)s""",
         f.params() | {"m0": add_months(f.period.last_month, -2), "m1": f.period.last_month}, limit)
@@ -397,7 +466,7 @@ def commissions_by_situation(f: Filters) -> pd.DataFrame:
         group by 1 order by valor_comissao desc""", f.params())
 
 
-COMMISSION_RANKING_COLUMNS = {"corretor": "corretor", "imobiliaria": "imobiliaria"}
+COMMISSION_RANKING_COLUMNS = {"corretor": f"corretor || {of_account()}", "imobiliaria": "imobiliaria"}
 
 
 def commission_ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
@@ -414,12 +483,12 @@ def commission_ranking(f: Filters, by: str, limit: int = 10) -> pd.DataFrame:
 def commissions_table(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
     """The latest commissions of the period's sales (all of them with ``limit=None``)."""
     return query_rows(f"""
-        select data_venda, empreendimento, corretor, imobiliaria, situacao, valor_contrato,
-               porcentagem_comissao / 100 as porcentagem_comissao, valor_comissao, valor_pago,
-               valor_a_pagar, data_pagamento, is_distrato, idcomissao, idreserva
+        select data_venda, empreendimento || {of_account()} as empreendimento, corretor, imobiliaria,
+               situacao, valor_contrato, porcentagem_comissao / 100 as porcentagem_comissao, valor_comissao,
+               valor_pago, valor_a_pagar, data_pagamento, is_distrato, idcomissao, idreserva
         from marts.comissoes
         where data_venda between %(start)s and %(end)s and {FILTERS}
-        order by data_venda desc, idcomissao desc
+        order by data_venda desc, idcomissao desc, conta
         limit %(limit)s""", f.params(), limit)
 
 
@@ -427,11 +496,11 @@ def commissions_table(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFram
 # The period's sales with their pró-soluto, and the sums every grouping of them shows.
 _PROSOLUTO_SALES = f"""
         from marts.prosoluto as p
-        inner join marts.vendas as v using (idreserva)
+        inner join marts.vendas as v using (conta, idreserva)
         where v.data_venda between %(start)s and %(end)s and {FILTERS}"""
 _PROSOLUTO_SUMS = """count(*) as vendas, sum(p.valor_contrato) as valor_contrato,
                sum(p.valor_prosoluto) as valor_prosoluto"""
-_DEVELOPMENT_NAME = "coalesce(v.empreendimento, 'Empreendimento ' || v.idempreendimento)"
+_DEVELOPMENT_NAME = development_name("v")
 
 
 def prosoluto_by_month(f: Filters) -> pd.DataFrame:
@@ -448,7 +517,7 @@ def prosoluto_by_development(f: Filters, limit: int | None = TABLE_ROWS) -> pd.D
     return query_rows(f"""
         select {_DEVELOPMENT_NAME} as empreendimento, {_PROSOLUTO_SUMS}, count(*) over () as total
         {_PROSOLUTO_SALES}
-        group by v.idempreendimento, v.empreendimento
+        group by v.conta, v.idempreendimento, v.empreendimento
         order by sum(p.valor_prosoluto) / nullif(sum(p.valor_contrato), 0) desc nulls last, 1
         limit %(limit)s""", f.params(), limit)
 
@@ -458,12 +527,12 @@ def prosoluto_top_developments(f: Filters, top: int) -> pd.DataFrame:
     value in the period, so that a heat map stays readable however many there are."""
     return query(f"""
         with escolhidos as (
-            select v.idempreendimento {_PROSOLUTO_SALES}
-            group by 1 order by sum(p.valor_contrato) desc, 1 limit %(top)s
+            select v.conta, v.idempreendimento {_PROSOLUTO_SALES}
+            group by 1, 2 order by sum(p.valor_contrato) desc, 1, 2 limit %(top)s
         )
         select date_trunc('month', v.data_venda)::date as mes, {_DEVELOPMENT_NAME} as empreendimento,
                {_PROSOLUTO_SUMS}
-        {_PROSOLUTO_SALES} and v.idempreendimento in (select idempreendimento from escolhidos)
+        {_PROSOLUTO_SALES} and (conta, v.idempreendimento) in (select conta, idempreendimento from escolhidos)
         group by 1, 2 order by 1, 2""", f.params() | {"top": top})
 
 
@@ -551,12 +620,12 @@ def funnel_by(f: Filters, by: str, limit: int | None = TABLE_ROWS) -> pd.DataFra
 def funnel_by_broker(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
     """The same per corretor (and the brokerage most of their leads came through)."""
     return query_rows(f"""
-        select coalesce(max(corretor), 'Não informado') as nome,
+        select coalesce(max(corretor), 'Não informado') || {of_account()} as nome,
                coalesce(mode() within group (order by imobiliaria), 'Não informado') as imobiliaria,
                {_FUNNEL_COUNTS}, {_FUNNEL_RATES}, count(*) over () as total
         from marts.funil
         where {FILTER_COHORTS} and {FILTERS}
-        group by idcorretor order by leads desc, nome
+        group by conta, idcorretor order by leads desc, nome
         limit %(limit)s""", f.params() | _months(f.period), limit)
 
 
@@ -606,16 +675,18 @@ def repasses_history(f: Filters) -> pd.DataFrame:
     """Repasses and their value per stage on each day the snapshots saw, within the period, but
     the final stages (those whose repasses today all have their funds released: they only ever
     grow); in the order the current repasses give the stages (one no repasse is in today last)."""
-    return query("""
+    return query(f"""
         with ordem as (
             select etapa, min(etapa_ordem) as etapa_ordem, bool_and(is_concluido) as final
-            from marts.repasses group by etapa
+            from marts.repasses where {FILTER_CONTAS} group by etapa
         )
-        select h.data, h.etapa, o.etapa_ordem, h.repasses, h.valor_a_receber
+        select h.data, h.etapa, min(o.etapa_ordem) as etapa_ordem, sum(h.repasses) as repasses,
+               sum(h.valor_a_receber) as valor_a_receber
         from marts.repasses_historico as h
         left join ordem as o using (etapa)
-        where h.data between %(start)s and %(end)s and not coalesce(o.final, false)
-        order by h.data, o.etapa_ordem nulls last, h.etapa""", f.params())
+        where h.data between %(start)s and %(end)s and not coalesce(o.final, false) and {FILTER_CONTAS}
+        group by h.data, h.etapa
+        order by h.data, 3 nulls last, h.etapa""", f.params())
 
 
 # --------------------------------------------------------------------------- stock
@@ -639,11 +710,10 @@ def stock_as_of() -> date | None:
 def stock_developments(f: Filters, limit: int | None = TABLE_ROWS) -> pd.DataFrame:
     """Each development's stock, the most VGV in stock first; ``total`` counts them."""
     return query_rows(f"""
-        select coalesce(empreendimento, 'Empreendimento ' || idempreendimento) as empreendimento,
-               unidades_estoque, vgv_estoque, unidades_disponiveis, vgv_disponivel, vendas_liquidas_3m,
-               media_vendas_3m, meses_estoque, count(*) over () as total
+        select {development_name()} as empreendimento, unidades_estoque, vgv_estoque, unidades_disponiveis,
+               vgv_disponivel, vendas_liquidas_3m, media_vendas_3m, meses_estoque, count(*) over () as total
         from marts.estoque_empreendimentos where {FILTER_EMPS}
-        order by vgv_estoque desc nulls last, empreendimento
+        order by vgv_estoque desc nulls last, empreendimento, conta
         limit %(limit)s""", f.params(), limit)
 
 
@@ -668,23 +738,24 @@ def stock_history(f: Filters, top: int) -> pd.DataFrame:
     developments with the most available on the last of those days and the others together."""
     return query(f"""
         with historico as (
-            select data, idempreendimento, unidades_disponiveis from marts.estoque_historico
+            select data, conta, idempreendimento, unidades_disponiveis from marts.estoque_historico
             where data between %(start)s and %(end)s and {FILTER_EMPS}
         ),
         ordem as (
-            select idempreendimento,
-                   row_number() over (order by unidades_disponiveis desc, idempreendimento) as posicao
+            select conta, idempreendimento,
+                   row_number() over (order by unidades_disponiveis desc, conta, idempreendimento) as posicao
             from historico where data = (select max(data) from historico)
         )
         select h.data,
                case when o.posicao <= %(top)s
                     then coalesce(e.empreendimento, 'Empreendimento ' || h.idempreendimento)
+                         || {of_account("h")}
                     else 'Outros empreendimentos' end as empreendimento,
                min(coalesce(o.posicao, %(top)s + 1)) as posicao,
                sum(h.unidades_disponiveis) as unidades_disponiveis
         from historico as h
-        left join ordem as o using (idempreendimento)
-        left join marts.estoque_empreendimentos as e using (idempreendimento)
+        left join ordem as o using (conta, idempreendimento)
+        left join marts.estoque_empreendimentos as e using (conta, idempreendimento)
         group by 1, 2 order by 1, 3""", f.params() | {"top": top})
 
 
@@ -712,23 +783,66 @@ def targets(f: Filters, month: date) -> dict[str, float | None]:
 
 
 # --------------------------------------------------------------------------- Dados
-def last_loads(limit: int = 10) -> pd.DataFrame:
-    """dlt's load log: when each load finished (status 0 is a completed load)."""
-    return query("select load_id, schema_name, status, inserted_at from raw._dlt_loads"
-                 " order by inserted_at desc limit %(limit)s", {"limit": limit})
+# Each account's raw schema: raw_<conta> when several accounts load, else raw (the one account);
+# and whether this user may read its load log (dlt's _dlt_loads).
+_ACCOUNT_SCHEMAS = """
+    select c.conta, n.nspname as esquema,
+           coalesce(has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(l.oid, 'SELECT'), false)
+               as cargas_legiveis
+    from unnest(%(contas)s::text[]) as c (conta)
+    inner join pg_namespace as n
+        on n.nspname = coalesce((select nspname from pg_namespace where nspname = 'raw_' || c.conta), 'raw')
+    left join pg_class as l on l.relnamespace = n.oid and l.relname = '_dlt_loads' and l.relkind in ('r', 'p')
+    order by 1"""
+# Without accounts to go by (no mart to tell them): the raw schemas whose load log this user may read.
+_READABLE_SCHEMAS = """
+    select case when n.nspname = 'raw' then null else substr(n.nspname, 5) end as conta,
+           n.nspname as esquema, true as cargas_legiveis
+    from pg_namespace as n
+    inner join pg_class as l
+        on l.relnamespace = n.oid and l.relname = '_dlt_loads' and l.relkind in ('r', 'p')
+    where (n.nspname = 'raw' or n.nspname like 'raw\\_%%')
+      and has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(l.oid, 'SELECT')
+    order by 2"""
+_RAW_SCHEMA_NAME = re.compile(r"^raw(_[a-z][a-z0-9_]*)?$")
 
 
-def raw_tables() -> pd.DataFrame:
-    """Raw tables and their row counts as PostgreSQL's statistics estimate them: bounded cost,
-    and readable by a role that cannot read the raw tables themselves."""
+def raw_schemas(contas: Iterable[str]) -> pd.DataFrame:
+    """(conta, esquema, cargas_legiveis) of these accounts; without accounts, of every raw schema
+    whose load log this user may read (so a role sees no other account's raw schema)."""
+    contas = list(contas)
+    return query(_ACCOUNT_SCHEMAS, {"contas": contas}) if contas else query(_READABLE_SCHEMAS)
+
+
+def last_loads(schemas: pd.DataFrame, limit: int = 10) -> pd.DataFrame | None:
+    """dlt's load log of these raw schemas (``raw_schemas``), newest first: when each load finished
+    (status 0 is a completed load). None when this user may read none of them."""
+    readable = schemas[schemas["cargas_legiveis"]].drop_duplicates("esquema")
+    # The schemas' names, from the catalog and of the loader's form only, are the one part of this
+    # text that is not constant; the accounts travel as parameters.
+    names = [name for name in readable["esquema"] if _RAW_SCHEMA_NAME.match(name)]
+    if not names:
+        return None
+    contas = dict(zip(readable["esquema"], readable["conta"], strict=True))
+    parts = [f"select %(conta_{i})s::text as conta, load_id, schema_name, status, inserted_at"
+             f' from "{name}"._dlt_loads' for i, name in enumerate(names)]
+    params = {f"conta_{i}": contas[name] for i, name in enumerate(names)} | {"limit": limit}
+    return query(" union all ".join(parts) + " order by inserted_at desc limit %(limit)s", params)
+
+
+def raw_tables(schemas: pd.DataFrame) -> pd.DataFrame:
+    """The raw tables of these raw schemas (``raw_schemas``) and their row counts as PostgreSQL's
+    statistics estimate them: bounded cost, and readable by a role that cannot read the raw tables
+    themselves."""
     return query("""
-        select c.relname as tabela,
+        select e.conta, c.relname as tabela,
                greatest(coalesce(s.n_live_tup, 0), c.reltuples::bigint, 0) as linhas
-        from pg_class as c
-        join pg_namespace as n on n.oid = c.relnamespace
+        from unnest(%(esquemas)s::text[], %(contas)s::text[]) as e (esquema, conta)
+        join pg_namespace as n on n.nspname = e.esquema
+        join pg_class as c on c.relnamespace = n.oid
         left join pg_stat_all_tables as s on s.relid = c.oid
-        where n.nspname = 'raw' and c.relkind in ('r', 'p') and c.relname not like '\\_dlt\\_%%'
-        order by 1""")
+        where c.relkind in ('r', 'p') and c.relname not like '\\_dlt\\_%%'
+        order by 2, 1""", {"esquemas": schemas["esquema"].tolist(), "contas": schemas["conta"].tolist()})
 
 
 # Example ids of an anomaly: numeric ids as numbers (9 before 10), then any others as text.
@@ -736,10 +850,11 @@ _ID_ORDER = ("case when id_registro ~ '^[0-9]{1,18}$' then id_registro::bigint e
              " id_registro")
 
 
-def anomalies(examples: int = 5) -> pd.DataFrame | None:
-    """``marts.anomalias`` (one row per anomaly and record) by kind: its description and CVDW
-    path(s), how many records and the first ``examples`` ids. None when the mart does not exist
-    yet; ``DataUnavailable`` when it cannot be read or lacks the contract's columns."""
+def anomalies(contas: Iterable[str] = (), many: bool = False, examples: int = 5) -> pd.DataFrame | None:
+    """``marts.anomalias`` (one row per anomaly and record) of ``contas`` (empty: all) by kind (and
+    by account when ``many``): its description and CVDW path(s), how many records and the
+    first ``examples`` ids. None when the mart does not exist yet; ``DataUnavailable`` when it
+    cannot be read or lacks the contract's columns."""
     state = mart_states()["anomalias"]
     if state == MISSING:
         return None
@@ -747,15 +862,16 @@ def anomalies(examples: int = 5) -> pd.DataFrame | None:
         raise DataUnavailable(mart_problems(["anomalias"])[0][1])
     try:
         return query(f"""
-            select anomalia, min(descricao) as descricao,
+            select case when %(many)s then conta end as conta, anomalia, min(descricao) as descricao,
                    string_agg(distinct caminho, ', ' order by caminho) as caminho, count(*) as quantidade,
                    (array_agg(id_registro order by {_ID_ORDER}) filter (where id_registro is not null))
                        [1:%(examples)s] as exemplos
             from marts.anomalias
-            group by anomalia""", {"examples": examples})
+            where {FILTER_CONTAS}
+            group by 1, anomalia""", {"contas": list(contas), "many": many, "examples": examples})
     except psycopg2.Error as exc:  # another shape than the contract's
         raise DataUnavailable(
-            "O mart `marts.anomalias` não tem as colunas esperadas (anomalia, descricao, caminho, "
+            "O mart `marts.anomalias` não tem as colunas esperadas (conta, anomalia, descricao, caminho, "
             "id_registro): reconstrua os marts com `cvdw-ops run --stages build`."
         ) from exc
 

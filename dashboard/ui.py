@@ -60,7 +60,7 @@ def require_marts(*marts: str) -> None:
     with guarded():
         problems = data.mart_problems(marts)
     for state, message in problems:
-        if state == data.EMPTY:
+        if state in (data.EMPTY, data.HIDDEN):
             st.warning(message, icon=":material/inbox:")
         else:
             st.error(message, icon=":material/database_off:")
@@ -71,7 +71,8 @@ def require_marts(*marts: str) -> None:
 # --------------------------------------------------------------------------- filters
 # What the sidebar says under a filter whose mart cannot give options.
 OPTIONS_STATE = {data.EMPTY: "está vazio", data.MISSING: "não existe neste banco",
-                 data.DENIED: "não pode ser lido por este usuário"}
+                 data.DENIED: "não pode ser lido por este usuário",
+                 data.HIDDEN: "não tem linhas das contas deste usuário"}
 
 
 def no_options(what: str, mart: str, states: dict[str, str]) -> None:
@@ -79,9 +80,20 @@ def no_options(what: str, mart: str, states: dict[str, str]) -> None:
         st.caption(f"Sem opções de {what}: o mart `marts.{mart}` {OPTIONS_STATE[states[mart]]}.")
 
 
+def development_labels(options: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """(conta, idempreendimento) → the name the sidebar shows; a name two developments share
+    gets their ids, since the widget tells its options apart by what it shows."""
+    keys = [(str(c), int(i)) for c, i in zip(options["conta"], options["idempreendimento"], strict=True)]
+    names = [str(n) for n in options["empreendimento"]]
+    repeated = {n for n in names if names.count(n) > 1}
+    return {key: f"{name} · nº {key[1]}" if name in repeated else name
+            for key, name in zip(keys, names, strict=True)}
+
+
 def sidebar_filters() -> Filters:
-    """Period, developments and brokerages, in the sidebar of every page. The widgets live in the
-    router script, so their keys keep the choices while the user moves between pages."""
+    """Period, accounts (when this user's role reads more than one), developments and brokerages,
+    in the sidebar of every page. The widgets live in the router script, so their keys keep the
+    choices while the user moves between pages."""
     with st.sidebar:
         st.subheader("Filtros")
         preset = st.selectbox("Período", PRESETS, key="periodo")
@@ -99,10 +111,19 @@ def sidebar_filters() -> Filters:
         st.caption(fmt.period(period.start, period.end))
         with guarded():
             states = data.mart_states()
-            developments = data.development_options()
-            brokerages = data.brokerage_options()
-        names = dict(zip(developments["idempreendimento"], developments["empreendimento"], strict=True))
-        emps = st.multiselect("Empreendimentos", list(names), format_func=lambda i: names.get(i, str(i)),
+            visible = data.conta_options()  # what the database shows this role (row-level security)
+        contas: tuple[str, ...] = ()
+        if len(visible) > 1:
+            chosen = st.multiselect("Contas", visible, key="contas", placeholder="Todas as contas",
+                                    select_all=False, help="As contas do CVCRM que este usuário pode ver.")
+            contas = tuple(c for c in chosen if c in visible)
+        # several accounts in view: developments and brokers are named with their account
+        scope = Filters(period, contas=contas, many_contas=len(visible) > 1 and len(contas) != 1)
+        with guarded():
+            developments = data.development_options(scope)
+            brokerages = data.brokerage_options(scope)
+        names = development_labels(developments)
+        emps = st.multiselect("Empreendimentos", list(names), format_func=lambda k: names.get(k, str(k)),
                               key="empreendimentos", placeholder="Todos os empreendimentos",
                               select_all=False)
         no_options("empreendimentos", "empreendimentos", states)
@@ -112,7 +133,7 @@ def sidebar_filters() -> Filters:
         st.button("Atualizar dados", icon=":material/refresh:", on_click=data.refresh,
                   help=f"Os dados ficam em cache por {data.CACHE_SECONDS // 60} minutos; "
                   "este botão busca tudo de novo no banco.")
-    filters = Filters(period, tuple(int(i) for i in emps), tuple(imobs))
+    filters = Filters(period, tuple(k for k in emps if k in names), tuple(imobs), contas, scope.many_contas)
     st.session_state[FILTERS_KEY] = filters
     return filters
 
@@ -129,6 +150,8 @@ def page_header(title: str, filters: Filters | None = None, note: str = "") -> N
     parts = [note] if note else []
     if filters is not None:
         parts.insert(0, f"Período: **{fmt.period(filters.period.start, filters.period.end)}**")
+        if filters.contas:
+            parts.append(f"conta{'s' if len(filters.contas) > 1 else ''} {', '.join(filters.contas)}")
         if filters.empreendimentos:
             parts.append(f"{len(filters.empreendimentos)} empreendimento(s) selecionado(s)")
         if filters.imobiliarias:

@@ -65,7 +65,7 @@ def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (
         at.session_state["datas"] = (period.start, period.end)
     elif preset:
         at.session_state["periodo"] = preset
-    at.session_state["empreendimentos"] = list(emps)
+    at.session_state["empreendimentos"] = [("default", dev) for dev in emps]  # (conta, id): one account
     at.session_state["imobiliarias"] = list(imobs)
     at.run()
     if page:
@@ -618,11 +618,11 @@ def test_dados_page_without_the_anomalies_mart(built: Built):
 def anomalies_table(b: Built, rows: list[tuple]) -> Iterator[None]:
     """A marts.anomalias of the contract's shape holding ``rows``, in place of the built one."""
     with hidden(b, "anomalias"):
-        b.query("create table marts.anomalias (anomalia text, descricao text, caminho text,"
+        b.query("create table marts.anomalias (conta text, anomalia text, descricao text, caminho text,"
                 " id_registro text, detalhe text)")
         try:
             for row in rows:
-                b.query("insert into marts.anomalias values (%s, %s, %s, %s, %s)", row)
+                b.query("insert into marts.anomalias values ('default', %s, %s, %s, %s, %s)", row)
             data.refresh()
             yield
         finally:
@@ -667,7 +667,7 @@ def test_filters_change_the_numbers_and_persist_across_pages(built: Built):
     assert cards(at)["Vendas brutas"] == fmt.integer(one["vendas_brutas"])
     assert cards(at)["VSO do período"] == fmt.percent(expected_vso(built, PERIOD, (dev,)))
     at.switch_page("app_pages/comissoes.py").run()  # the sidebar keeps the development
-    assert at.sidebar.multiselect(key="empreendimentos").value == [dev]
+    assert at.sidebar.multiselect(key="empreendimentos").value == [("default", dev)]
     count = expected_commissions(built, PERIOD, (dev,))[0]
     assert cards(at)["Quantidade de comissões"] == fmt.integer(count)
 

@@ -4,7 +4,7 @@ import pandas as pd
 
 from dashboard import data, ui
 from dashboard import formatting as fmt
-from dashboard.data import DataUnavailable
+from dashboard.data import DataUnavailable, Filters
 
 FRESHNESS = {"pass": "Em dia", "warn": "Atenção", "error": "Atrasada", "runtime error": "Erro na verificação"}
 BUILD = {"success": "Modelos construídos", "pass": "Testes aprovados", "warn": "Com alerta",
@@ -24,22 +24,32 @@ ANOMALIES_LATER = "A lista de anomalias aparece depois de `cvdw-ops run --stages
 NO_ANOMALIES = "Nenhuma anomalia encontrada nos dados carregados."
 TABLE_COLUMNS = {"tabela": "Tabela", "linhas": "Linhas (estimativa)", "ultima_carga": "Carga mais recente",
                  "status": "Atualização"}
+ACCOUNT_COLUMN = {"conta": "Conta"}  # first, in the tables of several accounts
+LOADS_DENIED = ("Este usuário não pode ler o registro de cargas do dlt (_dlt_loads no schema raw da conta): "
+                "veja no README as permissões do papel de leitura.")
 
 
 def moment_or_dash(value) -> str:
     return fmt.moment(value) if value is not None and value == value else fmt.MISSING
 
 
-def anomaly_summary(kinds: pd.DataFrame) -> pd.DataFrame:
-    """``data.anomalies()`` (one row per kind) as the page's table: the most frequent kind first,
-    its example ids joined by commas, its code where it has no description."""
+def anomaly_summary(kinds: pd.DataFrame, many: bool = False) -> pd.DataFrame:
+    """``data.anomalies()`` (one row per kind, and account when ``many``) as the page's table: the
+    most frequent kind first, its example ids joined by commas, its code where it has no
+    description."""
     out = kinds.copy()
     out["descricao"] = [d if isinstance(d, str) and d.strip() else code
                         for d, code in zip(out["descricao"], out["anomalia"], strict=True)]
     out["exemplos"] = [", ".join(str(i) for i in ids) if isinstance(ids, list | tuple) else ""
                        for ids in out["exemplos"]]
-    out = out.sort_values(["quantidade", "descricao"], ascending=[False, True], ignore_index=True)
-    return out[list(ANOMALY_COLUMNS)]
+    columns = anomaly_columns(many)
+    keys = [c for c in ("conta", "quantidade", "descricao") if c in columns]
+    out = out.sort_values(keys, ascending=[k != "quantidade" for k in keys], ignore_index=True)
+    return out[list(columns)]
+
+
+def anomaly_columns(many: bool) -> dict[str, str]:
+    return (ACCOUNT_COLUMN | ANOMALY_COLUMNS) if many else ANOMALY_COLUMNS
 
 
 def artifacts() -> tuple:
@@ -50,13 +60,22 @@ def artifacts() -> tuple:
                                                                                    "sources.json"))
 
 
+def accounts(f: Filters) -> tuple[tuple[str, ...], bool]:
+    """The accounts the page is about (those chosen, else every one this user's role may read)
+    and whether they are several: with ``artifacts()``, the key of the page's cache."""
+    return f.contas or tuple(data.conta_options()), f.many_contas
+
+
 @ui.page_cache
-def dados_page(key: tuple) -> dict:
-    """The page's figures and tables (``key`` is ``artifacts()``)."""
-    loads, tables = data.last_loads(), data.raw_tables()
-    completed = loads[loads["status"] == 0]
+def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False) -> dict:
+    """The page's figures and tables (``key`` is ``artifacts()``) for these accounts (``accounts()``):
+    their raw schemas, loads and anomalies only."""
+    schemas = data.raw_schemas(contas)
+    loads, tables = data.last_loads(schemas), data.raw_tables(schemas)
+    completed = loads[loads["status"] == 0] if loads is not None else loads
     freshness, build, history = data.source_freshness(), data.last_dbt_result(), data.run_history()
-    page = {"last_load": completed["inserted_at"].iloc[0] if not completed.empty else None,
+    page = {"last_load": completed["inserted_at"].iloc[0] if completed is not None and not completed.empty
+            else None, "loads_readable": loads is not None,
             "raw_rows": fmt.integer(tables["linhas"].sum()), "raw_tables": len(tables), "build": build,
             "freshness_checked": None if freshness is None else freshness.attrs.get("checked_at"),
             "history": None if history is None else len(history)}
@@ -64,7 +83,8 @@ def dados_page(key: tuple) -> dict:
         tables = tables.merge(freshness, on="tabela", how="left")
         tables["ultima_carga"] = tables["ultima_carga"].map(moment_or_dash)
         tables["status"] = tables["status"].map(lambda s: FRESHNESS.get(s, "Não monitorada"))
-    page["tables"] = ui.table_view(tables, {k: v for k, v in TABLE_COLUMNS.items() if k in tables},
+    columns = (ACCOUNT_COLUMN if many else {}) | TABLE_COLUMNS
+    page["tables"] = ui.table_view(tables, {k: v for k, v in columns.items() if k in tables},
                                    integers=("linhas",))
     if history is not None and not history.empty:
         history["status"] = history["status"].map(lambda s: RUN_STATUS.get(s, s))
@@ -74,11 +94,11 @@ def dados_page(key: tuple) -> dict:
             lambda v: sum(v.values()) if isinstance(v, dict) else None)
         page["runs"] = ui.table_view(history, RUN_COLUMNS, integers=("rows_loaded",))
     try:
-        kinds, page["anomalies_note"] = data.anomalies(), ANOMALIES_LATER
+        kinds, page["anomalies_note"] = data.anomalies(contas, many), ANOMALIES_LATER
     except DataUnavailable as exc:  # not readable, or not the contract's shape: said in the section only
         kinds, page["anomalies_note"] = None, str(exc)
     page["anomalies"] = None if kinds is None else len(kinds)
     if page["anomalies"]:
-        page["anomaly_table"] = ui.table_view(anomaly_summary(kinds), ANOMALY_COLUMNS,
+        page["anomaly_table"] = ui.table_view(anomaly_summary(kinds, many), anomaly_columns(many),
                                               integers=("quantidade",))
     return page

@@ -60,7 +60,7 @@ def section(f: Filters) -> dict:
     """``{"cards": [...]}`` for the period's last month, or ``{"note": text}`` when there is nothing
     to measure against (no targets, or no ``marts.metas`` to read)."""
     state = data.mart_states()["metas"]
-    if state == data.EMPTY:
+    if state in (data.EMPTY, data.HIDDEN):  # no targets (of this user's accounts)
         return {"note": NO_TARGETS}
     if state != data.READY:
         return {"note": data.mart_problems(["metas"])[0][1]}

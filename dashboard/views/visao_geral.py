@@ -1,5 +1,7 @@
 """What the Visão geral page (``app_pages/visao_geral.py``) shows, computed once per filter choice."""
 
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 
@@ -44,7 +46,7 @@ def overview(f: Filters) -> dict | None:
     if not (now["vendas_brutas"] or now["distratos"] or com["comissoes"]):
         return None
     vso_now = data.vso_summary(f)
-    vso_before = data.vso_summary(Filters(previous, f.empreendimentos, f.imobiliarias))
+    vso_before = data.vso_summary(replace(f, period=previous))
     ticket = m.ticket_medio(now["vgv_bruto"], now["vendas_brutas"])
     more = [
         ui.kpi("Distratos", fmt.integer(now["distratos"]), m.change(now["distratos"], before["distratos"]),
