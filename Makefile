@@ -53,7 +53,7 @@ status: install ## is a run in progress, the last runs (ops.runs), freshness of 
 	$(PY) -m pipelines.ops status $(ARGS)
 
 test: install ## the whole test suite (real Postgres, simulator, dlt)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
 lint: install ## ruff on the Python code
 	$(PY) -m ruff check pipelines simulator tests bench dashboard app_pages streamlit_app.py

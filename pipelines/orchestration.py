@@ -29,6 +29,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from pipelines import accounts, cvdw
 from pipelines.cvdw_source.endpoints import Endpoint, select
+from pipelines.ops import transform
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DBT_FOLDERS = ("models", "macros", "seeds", "snapshots", "data-tests", "metas")
@@ -73,7 +74,7 @@ def dbt_project() -> DbtProject:
     checkout, an analyst's edit): the assets are read from it."""
     if shutil.which("dbt") is None:  # dagster-dbt runs `dbt` from PATH; ours is beside this Python
         os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR, target_path=transform.target_path())
     parsed = project.manifest_path.stat().st_mtime if project.manifest_path.exists() else 0
     sources = [DBT_DIR / "dbt_project.yml", *(f for folder in DBT_FOLDERS
                                               for f in (DBT_DIR / folder).rglob("*") if f.is_file())]

@@ -3,6 +3,7 @@ an in-process CVDW simulator, and a way to run the real pipeline against both.""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -32,11 +33,20 @@ PAGE_SIZE = 100  # the pipeline's in tests: a world of 300 reservations takes 13
 PERSONAL_DATA_KEY = "tests-personal-data-key-5c1a"  # the keyed hash of personal fields
 
 
+# dbt's artifacts of the suite (and the manifest Dagster reads) never land in the checkout's
+# dbt_project/target, where two workers would write at once; tests that need their own set theirs.
+os.environ["DBT_TARGET_PATH"] = tempfile.mkdtemp(prefix="cvdw-dbt-target-")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def embedded_postgres() -> None:
-    """The suite starts the warehouse it needs; it never relies on one already running."""
+    """The suite starts the warehouse it needs; it never relies on one already running. The
+    workers of `pytest -n` start it one at a time (the first one starts it, the others find it)."""
     os.environ.pop("PGHOST", None)
-    warehouse.EmbeddedPostgres().start()
+    server = warehouse.EmbeddedPostgres()
+    with open(f"{tempfile.gettempdir()}/cvdw-embedded-{server.port}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server.start()
 
 
 class SQLLint:
@@ -66,6 +76,9 @@ class SQLLint:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    # Under `pytest -n` every worker collects every test: the one that runs it lints, in the test.
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        return
     if any(item.name == "test_sql_style_is_clean" for item in session.items):
         SQLLint.start(Path(tempfile.mkdtemp(prefix="sqlfluff-")))
 
