@@ -72,3 +72,10 @@ warehouse-stop: install ## stop the embedded PostgreSQL
 
 simulator: install ## serve the CVDW simulator on 127.0.0.1:8765 until Ctrl+C
 	$(PY) -m simulator --port 8765
+
+.PHONY: dagster bench-accounts
+dagster: install ## the Dagster UI on :3000 with three simulated accounts, alfa, beta, gama (ARGS="--size 2000")
+	$(PY) -m pipelines.dagster_demo $(ARGS)
+
+bench-accounts: install ## many accounts: parallel vs alone, accounts per machine (ARGS="--dbt" for dbt build by accounts)
+	$(PY) bench/bench_accounts.py $(ARGS)

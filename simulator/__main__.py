@@ -95,7 +95,9 @@ def serve_accounts(a: argparse.Namespace, now: datetime) -> Accounts:
     print("\nthe loader's configuration (.dlt/secrets.toml):")
     for spec in specs:
         print(f'[sources.cvdw.accounts.{spec.name}]\nbase_url = "{served[spec.name].base_url}"\n'
-              f'email = "{spec.email}"\ntoken = "{spec.token}"')
+              f'email = "{spec.email}"\ntoken = "{spec.token}"\n'
+              f"requests_per_minute = {spec.requests_per_window}  # per the window below, as served\n"
+              f"rate_limit_window_seconds = {spec.window_seconds:g}")
     print(flush=True)
     return served
 
