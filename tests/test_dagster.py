@@ -42,6 +42,7 @@ def test_accounts_are_partitions_materialized_in_parallel_runs_each_within_its_l
     load = orchestration.definitions().resolve_assets_def(dg.AssetKey(["cvdw", "reservas"]))
     assert load.partitions_def.get_partition_keys() == ["alfa", "beta", "gama"]
     assert dg.AssetKey(["cvdw", "leads_historico_situacoes"]) in load.keys
+    dg.DagsterInstance.get().dispose()  # the instance's storage exists before its runs, as deployed
     runs = {name: subprocess.Popen([*MATERIALIZE, name], cwd=PROJECT_DIR, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
             for name in ("alfa", "beta", "gama")}
