@@ -116,3 +116,70 @@ def built_world(seed: int, size: int, tmp: Path, prefix: str = "test_built",
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         admin(f"drop database if exists {name} with (force)")
+
+
+@dataclass
+class AccountView:
+    """One account of a warehouse holding several, read as a single-account build is: ``query``
+    reads ``marts.<mart>`` as the view ``marts_<conta>.<mart>`` of the account's rows, and ``raw``
+    as its schema ``raw_<conta>``, so the single-account checks (``check_marts``...) apply."""
+
+    world: World
+    conta: str
+
+    @property
+    def as_of(self) -> date:
+        return from_ts(self.world.now).date()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        sql = (sql.replace("marts.", f"marts_{self.conta}.").replace("'raw'", f"'raw_{self.conta}'")
+               .replace("raw.", f"raw_{self.conta}."))
+        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+            cur.execute(sql, params or None)
+            return cur.fetchall() if cur.description else []
+
+    def create_views(self) -> None:
+        marts = [t for (t,) in self.query("select table_name from information_schema.tables"
+                                          " where table_schema = %s", ("marts",))]
+        with psycopg2.connect(warehouse.connection_url()) as conn, conn.cursor() as cur:
+            cur.execute(f"create schema marts_{self.conta}")
+            for mart in marts:
+                cur.execute(f"create view marts_{self.conta}.{mart} as"
+                            f" select * from marts.{mart} where conta = %s", (self.conta,))
+
+
+@contextmanager
+def built_accounts(specs: list, tmp: Path, prefix: str) -> Iterator[dict[str, AccountView]]:
+    """A fresh database holding several simulated accounts (``SimulatedAccount`` specs, one world
+    each, as of the simulator's fixed day), loaded in parallel by the real pipeline and built by
+    one ``dbt build`` of them all; yields each account's view. The PG*, dlt and CVDW variables
+    point at them until the block ends, then the database is dropped."""
+    from pipelines import cvdw
+    from simulator.accounts import Accounts
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin(f"create database {name}")
+    try:
+        with pytest.MonkeyPatch.context() as mp, Accounts(specs) as served:
+            env = {"PGDATABASE": name, "CVDW_PIPELINES_DIR": str(tmp / "dlt"), "DO_NOT_TRACK": "1",
+                   "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_TARGET_PATH": str(tmp / "target"),
+                   "SOURCES__CVDW__PERSONAL_DATA_KEY": PERSONAL_DATA_KEY, "SOURCES__CVDW__PAGE_SIZE": "500",
+                   "SOURCES__CVDW__TIMEOUT_SECONDS": "5", "SOURCES__CVDW__BACKOFF_SECONDS": "0.05",
+                   "SOURCES__CVDW__MAX_RETRY_SECONDS": "30"}
+            for key, value in (env | served.env()).items():
+                mp.setenv(key, value)
+            mp.delenv("CVDW_METAS_DIR", raising=False)
+            assert cvdw.main([]) == 0
+            now = from_ts(served[specs[0].name].world.now)
+            variables = {"cvdw_accounts": {s.name: f"raw_{s.name}" for s in specs},
+                         "as_of": now.date().isoformat()}
+            done = Built(served[specs[0].name].world, name, tmp / "target").dbt(
+                "build", "--vars", json.dumps(variables), now=now)
+            assert done.returncode == 0 and "ERROR=0" in done.stdout, done.stdout[-6000:]
+            views = {s.name: AccountView(served[s.name].world, s.name) for s in specs}
+            for view in views.values():
+                view.create_views()
+            yield views
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        admin(f"drop database if exists {name} with (force)")

@@ -54,7 +54,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
 
 def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (), imobs: tuple = (),
-        password_hash: str | None = None, preset: str | None = None) -> AppTest:
+        password_hash: str | None = None, preset: str | None = None, contas: tuple = ()) -> AppTest:
     """Run the router (then switch to ``page``) with these filters, from a cold cache."""
     data.refresh()
     at = AppTest.from_file(str(PROJECT_DIR / "streamlit_app.py"), default_timeout=120)
@@ -67,6 +67,8 @@ def app(page: str | None = None, period: Period | None = PERIOD, emps: tuple = (
         at.session_state["periodo"] = preset
     at.session_state["empreendimentos"] = [("default", dev) for dev in emps]  # (conta, id): one account
     at.session_state["imobiliarias"] = list(imobs)
+    if contas:
+        at.session_state["contas"] = list(contas)
     at.run()
     if page:
         at.switch_page(f"app_pages/{page}.py").run()

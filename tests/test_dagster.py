@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from pipelines.cvdw_source.endpoints import ENDPOINTS
 from pipelines.ops.schedule import make_trigger, parse_every, parse_window
 from simulator.world import from_ts
 
+from .builder import AccountView
 from .conftest import LIMIT, PROJECT_DIR, WINDOW, Database
 from .expected_funnel import check_funnel_marts
 from .test_accounts import assert_dataset_equals_world, busiest_window
@@ -72,31 +72,6 @@ def test_accounts_are_partitions_materialized_in_parallel_runs_each_within_its_l
     assert loaded["reservas"] == len(served["alfa"].world.rows("reservas"))
 
 
-@dataclass
-class AccountMarts:
-    """One account's rows of the marts, as `check_marts` reads a single-account build: views
-    ``marts_<conta>.<mart>`` of the rows whose ``conta`` is the account's."""
-
-    world: object
-    database: Database
-    conta: str
-
-    @property
-    def as_of(self):
-        return from_ts(self.world.now).date()
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return self.database.query(sql.replace("marts.", f"marts_{self.conta}."), params)
-
-    def create(self) -> None:
-        marts = [t for (t,) in self.database.query(
-            "select table_name from information_schema.tables where table_schema = 'marts'")]
-        self.database.query(f"create schema marts_{self.conta}")
-        for mart in marts:
-            self.database.query(f"create view marts_{self.conta}.{mart} as"
-                                  f" select * from marts.{mart} where conta = '{self.conta}'")
-
-
 def test_the_dbt_assets_build_every_account_and_each_accounts_marts_equal_its_world(
         database: Database, served, monkeypatch):
     """Three accounts loaded by their partitions, then the dbt assets (downstream of every raw
@@ -134,8 +109,8 @@ def test_the_dbt_assets_build_every_account_and_each_accounts_marts_equal_its_wo
     assert [c for c, _ in contas] == ["alfa", "beta", "gama"]
     for name in ("alfa", "beta", "gama"):
         assert served[name].world.now == served["alfa"].world.now  # one as_of for the build
-        account = AccountMarts(served[name].world, database, name)
-        account.create()
+        account = AccountView(served[name].world, name)
+        account.create_views()
         check_marts(account)
         check_funnel_marts(account)
 

@@ -26,7 +26,6 @@ import psycopg2
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
 from dashboard import formatting as fmt
 from dashboard.metrics import Period
 from pipelines import warehouse
@@ -36,6 +35,7 @@ from simulator.accounts import Accounts, demo_accounts
 from .builder import DBT, DBT_DIR, PROJECT_DIR, admin
 from .conftest import LIMIT, SHARED, WINDOW
 from .expected_funnel import expected_funnel, expected_repasses, expected_stock
+from .test_app import app
 from .test_dbt import expected_from
 
 NOW = datetime(2026, 11, 18, 9, 0)  # the suite's pinned day (conftest), so the app's today is the worlds'
@@ -221,7 +221,7 @@ def test_a_role_the_seed_does_not_map_reads_nothing_and_a_missing_role_only_warn
     assert results["is_a_configured_account_contas_papeis_conta"]["status"] == "pass"
     # the dashboard, as that role, says why its pages are empty
     as_role(monkeypatch, secured.outsider)
-    at = session(page="visao_geral")
+    at = app("visao_geral", PERIOD)
     warnings = [w.value for w in at.warning]
     assert warnings and all("pode ver: as contas de cada papel vêm do seed contas_papeis" in w
                             and secured.outsider in w for w in warnings)
@@ -258,24 +258,9 @@ def as_role(monkeypatch: pytest.MonkeyPatch, role: str) -> None:
         monkeypatch.setenv(key, value)
 
 
-def session(contas: tuple[str, ...] = (), page: str | None = None) -> AppTest:
-    """The router with the whole period (and these accounts chosen), from a cold cache."""
-    data.refresh()
-    at = AppTest.from_file(str(PROJECT_DIR / "streamlit_app.py"), default_timeout=120)
-    at.session_state["periodo"] = "Personalizado"
-    at.session_state["datas"] = (PERIOD.start, PERIOD.end)
-    if contas:
-        at.session_state["contas"] = list(contas)
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception[0].message if at.exception else ""
-    return at
-
-
 def every_page(contas: tuple[str, ...] = ()) -> tuple[dict[str, dict], AppTest]:
     """What each page shows (cards, subheaders, tables, errors), in one session."""
-    at, shown = session(contas), {}
+    at, shown = app(period=PERIOD, contas=contas), {}
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception, (page, at.exception[0].message)
