@@ -26,11 +26,6 @@
     {%- set mapping = ref('contas_papeis') -%}
     {%- if execute -%}
         {%- set kind = model.config.materialized -%}
-        {%- if load_relation(mapping) is none -%}
-            {{ exceptions.raise_compiler_error(
-                "Row-level security reads the seed contas_papeis, which is not in the warehouse yet:
-                run `dbt seed` (or `dbt build`) first.") }}
-        {%- endif -%}
         {%- set schema = adapter.quote(this.schema) %}
 -- Grants on one schema and re-creating the function, from several dbt threads, one at a time
 -- (concurrent catalog updates fail); held until this model's transaction commits. Two-key
