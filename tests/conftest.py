@@ -52,7 +52,7 @@ def embedded_postgres() -> None:
 class SQLLint:
     """sqlfluff on the dbt models, started as the suite starts (``pytest_collection_finish``): it
     takes a minute or two of one core, which the suite's first tests, waiting mostly on HTTP and
-    the database, leave idle. ``test_dbt.test_sql_style_is_clean`` collects its result."""
+    the database, leave idle. ``test_lint.test_sql_style_is_clean`` collects its result."""
 
     process: subprocess.Popen | None = None
     output: Path | None = None

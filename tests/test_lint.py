@@ -1,8 +1,10 @@
-"""Python style is part of the suite, as SQL style is (``test_dbt.test_sql_style_is_clean``)."""
+"""Style is part of the suite: ruff on the Python, sqlfluff on the dbt models."""
 
 import subprocess
 import sys
 from pathlib import Path
+
+from .conftest import SQLLint
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,3 +15,9 @@ def test_python_style_is_clean():
                            "streamlit_app.py"],
                           cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+
+
+def test_sql_style_is_clean():
+    """sqlfluff's verdict on dbt_project/models (run alongside the suite: conftest.SQLLint)."""
+    code, output = SQLLint.result()
+    assert code == 0, output[-6000:]
