@@ -157,26 +157,17 @@ def dbt_growth(size: int, counts: list[int], page_size: int) -> None:
     with scratch_database() as database:
         run = load(specs, database, page_size)
         print(f"b. {len(specs)} accounts of {size} reservations loaded unthrottled in {run.wall:.1f} s")
-        # Until the dbt project reads var('cvdw_accounts'), it reads one raw schema
-        # (var('cvdw_raw_schema')): then every build below reads the first account only.
-        knows = any("cvdw_accounts" in p.read_text() for p in (PROJECT_DIR / "dbt_project").rglob("*")
-                    if p.suffix in (".sql", ".yml") and "target" not in p.parts)
-        if not knows:
-            print("   note: dbt_project does not read var('cvdw_accounts') yet; each build reads "
-                  f"{specs[0].name}'s raw schema only (cvdw_raw_schema)")
         first = None
         for n in counts:
-            seconds, nodes, accounts = dbt_build(database, specs[:n], knows)
+            seconds, nodes, accounts = dbt_build(database, specs[:n])
             first = first or seconds
             print(f"   {n} account(s): dbt build {seconds:.1f} s ({nodes} nodes), "
                   f"x{seconds / first:.2f} the 1-account time; marts.vendas rows by conta: {accounts}")
 
 
-def dbt_build(database: str, specs: list[SimulatedAccount], knows: bool) -> tuple[float, int, str]:
-    variables: dict = {"as_of": NOW.date().isoformat(),
-                       "cvdw_accounts": {s.name: f"raw_{s.name}" for s in specs}}
-    if not knows:
-        variables["cvdw_raw_schema"] = f"raw_{specs[0].name}"
+def dbt_build(database: str, specs: list[SimulatedAccount]) -> tuple[float, int, str]:
+    """``dbt build`` of these accounts (staging unions their raw schemas: var ``cvdw_accounts``)."""
+    variables = {"as_of": NOW.date().isoformat(), "cvdw_accounts": {s.name: f"raw_{s.name}" for s in specs}}
     env = os.environ | {"PGDATABASE": database, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
                         "CVDW_NOW": NOW.isoformat()}
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as target:  # never the project's target/
