@@ -157,24 +157,51 @@ def test_pacing_never_exceeds_a_compressed_limit(run_pipeline, database, world, 
 
 
 def test_pages_are_fetched_while_a_batch_loads(run_pipeline, database, world, simulator, monkeypatch):
-    """The limit, not our loading, sets the pace: requests go on while dlt loads a batch."""
-    from pipelines.cvdw_source import Prefetcher
+    """The limit, not our loading, sets the pace: requests go on while dlt loads a batch.
 
-    batch = Prefetcher.batch
-    waits: list[tuple[float, float]] = []  # when the loader waited for pages
+    With one page a load the fetcher queues one page ahead: while the loader holds page i, page
+    i + 1 waits in the queue and the fetcher asks the next. Each page is held from loading until
+    that request comes, or until the fetcher offers something more without asking (the walk is
+    over). Ordered by request counts, not clock times, so a slow machine cannot fail it; a
+    fetcher that asked only when the loader asked would leave every hold without its request.
+    """
+    from pipelines.cvdw_source import Fetched, Prefetcher
 
-    def timed_batch(self, pages):
-        started = time.monotonic()
-        try:
-            return batch(self, pages)
-        finally:
-            waits.append((started, time.monotonic()))
+    batch, put = Prefetcher.batch, Prefetcher._put
+    offered: list[object] = []  # the pages (then the end) the fetcher handed the loader
+    asked_at: list[int] = []  # per item offered: requests made by then
+    held: list[bool] = []  # per page taken: did a further request come while it was held?
 
-    monkeypatch.setattr(Prefetcher, "batch", timed_batch)
+    def offering(self, item):
+        asked_at.append(len(simulator.requests))
+        offered.append(item)
+        put(self, item)
+
+    def hold(i: int) -> bool:
+        deadline = time.monotonic() + 30  # only a broken prefetch waits this long
+        while time.monotonic() < deadline:
+            if len(offered) > i + 2:  # offered past the queued page: asked in between or not
+                return asked_at[i + 2] > asked_at[i + 1]
+            if len(offered) > i + 1 and not isinstance(offered[i + 1], Fetched):
+                return False  # the walk ended: nothing more to ask
+            if len(offered) > i + 1 and len(simulator.requests) > asked_at[i + 1]:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def holding(self, pages):
+        got = batch(self, pages)
+        for _ in got:
+            held.append(hold(len(held)))
+        return got
+
+    monkeypatch.setattr(Prefetcher, "_put", offering)
+    monkeypatch.setattr(Prefetcher, "batch", holding)
+    monkeypatch.setenv("SOURCES__CVDW__PAGE_SIZE", "40")
     assert run_pipeline("--endpoints", "reservas", "--pages-per-load", "1").code == 0
-    busy = [(end, start) for (_, end), (start, _) in zip(waits, waits[1:], strict=False)]
-    during_loads = [r for r in simulator.requests if any(a < r.time < b for a, b in busy)]
-    assert len(waits) > 4 and len(during_loads) >= len(busy) - 2, (len(busy), len(during_loads))
+    asked = len(simulator.requests)
+    more_to_ask = [asked_at[i + 1] < asked for i in range(len(held))]
+    assert more_to_ask.count(True) > 4 and held == more_to_ask, (asked, asked_at, held)
     assert raw_versions(database, "reservas") == world_versions(world, "reservas")
 
 
