@@ -441,12 +441,11 @@ def test_a_second_run_exits_6_and_a_killed_run_leaves_no_lock(database, cvdw_con
         status = ops("status")
         assert f"Lock: held by server process {holder} (run 1, started" in status.out
 
-        started = time.monotonic()
         b = ops("run", "--endpoints", "reservas")
-        assert b.code == 6 and time.monotonic() - started < 15
+        assert b.code == 6
         assert "another run is in progress" in b.err and "run 1" in b.err
         assert len(runs()) == 1  # B records nothing: it did not run
-        assert a.poll() is None  # A was still running all along
+        assert a.poll() is None  # A was still running all along: B did not wait for the lock
     finally:
         a.send_signal(signal.SIGKILL)
         a.wait(timeout=10)
