@@ -938,24 +938,37 @@ def last_dbt_result(folder: Path | None = None) -> DbtResult | None:
     return DbtResult(finished, results.get("args", {}).get("which", ""), counts, problems)
 
 
+FRESHNESS_BY_CONTA = "freshness_by_conta.json"  # what ``cvdw-ops`` writes: every account's checks
+
+
 def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
-    """``dbt source freshness`` results (``sources.json``): newest load per raw table and status."""
-    sources = _read_json((folder or dbt_target_dir()) / "sources.json")
-    if not sources or "results" not in sources:
+    """``dbt source freshness`` results: newest load per raw table and status (``empty``: no row to
+    date, which dbt calls an error), with its ``conta``
+    when ``cvdw-ops`` checked each account (``freshness_by_conta.json``). A ``sources.json``
+    newer than that file (``dbt source freshness`` run by hand) is one account's, ``conta`` None."""
+    folder = folder or dbt_target_dir()
+    by_conta, single = folder / FRESHNESS_BY_CONTA, folder / "sources.json"
+    if (modified(by_conta) or 0) >= (modified(single) or 0):
+        checked = _read_json(by_conta) or {}
+    else:
+        checked = {None: _read_json(single) or {}}
+    rows, moments = [], []
+    for conta, sources in checked.items():
+        for r in sources.get("results", []):
+            loaded = datetime.fromisoformat(r["max_loaded_at"]) if r.get("max_loaded_at") else None
+            empty = loaded is not None and loaded.year == 1  # dbt's moment for a table without rows
+            rows.append({
+                "conta": conta,
+                "tabela": r.get("unique_id", "").rsplit(".", 1)[-1],
+                "ultima_carga": None if empty else loaded,
+                "status": "empty" if empty else r.get("status"),
+            })
+        if generated := sources.get("metadata", {}).get("generated_at"):
+            moments.append(datetime.fromisoformat(generated.replace("Z", "+00:00")))
+    if not moments:
         return None
-    rows = []
-    for r in sources["results"]:
-        loaded = r.get("max_loaded_at")
-        rows.append({
-            "tabela": r.get("unique_id", "").rsplit(".", 1)[-1],
-            "ultima_carga": datetime.fromisoformat(loaded) if loaded else None,
-            "status": r.get("status"),
-            "idade_horas": (r.get("max_loaded_at_time_ago_in_s") or 0) / 3600,
-        })
-    checked = sources.get("metadata", {}).get("generated_at")
-    df = pd.DataFrame(rows).sort_values("tabela") if rows else pd.DataFrame(rows)
-    df.attrs["checked_at"] = (datetime.fromisoformat(checked.replace("Z", "+00:00"))
-                              if checked else None)
+    df = pd.DataFrame(rows).sort_values(["conta", "tabela"]) if rows else pd.DataFrame(rows)
+    df.attrs["checked_at"] = max(moments)
     return df
 
 

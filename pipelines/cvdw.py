@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -96,6 +98,7 @@ class Options:
     list_endpoints: bool = False
     declare_only: bool = False
     account: str | None = None
+    result_file: str | None = None
 
 
 def read_settings(account: Account) -> Settings:
@@ -319,6 +322,8 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument("--log-format", choices=logs.FORMATS, default=None,
                         help="text for people (default), json for one object per line "
                              "(or set CVDW_LOG_FORMAT)")
+    # Where an account's process writes its LoadResult for the run that started it (load_each).
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.log_format:
         logs.configure(args.log_format)
@@ -328,7 +333,8 @@ def parse_args(argv: list[str]) -> Options:
         raise ConfigurationError(str(error)) from None
     start_date = _check_date(args.start_date) if args.start_date else None
     return Options(endpoints, args.full_refresh, start_date, args.dry_run,
-                   max(1, args.pages_per_load), args.list_endpoints, args.declare_only, args.account)
+                   max(1, args.pages_per_load), args.list_endpoints, args.declare_only, args.account,
+                   args.result_file)
 
 
 def endpoint_list() -> str:
@@ -370,10 +376,11 @@ def load(argv: list[str]) -> LoadResult:
         return _failed(EXIT_CONFIG, "config", str(error))
     if len(chosen) > 1:
         return load_each(argv, chosen)
-    if not chosen[0].many:
-        return load_account(options, chosen[0])
-    with logs.account_tag(chosen[0].name):
-        return load_account(options, chosen[0])
+    with logs.account_tag(chosen[0].name) if chosen[0].many else nullcontext():
+        result = load_account(options, chosen[0])
+    if options.result_file:
+        Path(options.result_file).write_text(json.dumps(asdict(result)))
+    return result
 
 
 def load_each(argv: list[str], chosen: list[Account]) -> LoadResult:
@@ -382,19 +389,33 @@ def load_each(argv: list[str], chosen: list[Account]) -> LoadResult:
     slows the others (each has its own allowance, pipeline, state and lock)."""
     parallel = max(1, int(dlt.config.get("sources.cvdw.max_parallel_accounts") or 4))
 
-    def load_one(account: Account) -> int:
-        return subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv,
-                               "--account", account.name], cwd=PROJECT_DIR).returncode
+    with tempfile.TemporaryDirectory(prefix="cvdw-accounts-") as folder:
+        def load_one(account: Account) -> LoadResult:
+            path = Path(folder) / f"{account.name}.json"
+            code = subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv,
+                                   "--account", account.name, "--result-file", str(path)],
+                                  cwd=PROJECT_DIR).returncode
+            try:  # what it did; a process killed before its end says only its exit code
+                return LoadResult(**json.loads(path.read_text()))
+            except (OSError, ValueError):
+                return LoadResult(code or EXIT_FAILED, "load", f"exit {code}")
 
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        codes = dict(zip(chosen, pool.map(load_one, chosen), strict=True))
-    failed = [a.name for a, code in codes.items() if code]
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            results = dict(zip(chosen, pool.map(load_one, chosen), strict=True))
+    codes = {a: r.exit_code for a, r in results.items()}
+    failed = [a for a, code in codes.items() if code]
     lines = [f"account {a.name}: " + (f"FAILED (exit {code}, see its lines above)" if code else "loaded")
              + f" into schema {a.dataset}" for a, code in codes.items()]
     logs.say(logger, "\n".join(lines), error=bool(failed), accounts={a.name: c for a, c in codes.items()})
-    if failed:
-        return LoadResult(max(codes.values()), "load", f"accounts that failed: {', '.join(failed)}")
-    return LoadResult(EXIT_OK)
+    rows = {f"{a.name}.{table}": n for a, r in results.items() for table, n in r.rows.items()}
+    total = LoadResult(max(codes.values()), rows=rows,
+                       requests=sum(r.requests for r in results.values()),
+                       rate_limit_wait_seconds=sum(r.rate_limit_wait_seconds for r in results.values()))
+    if failed:  # the failures' kind when they all share it (the alert says what to mend)
+        kinds = {results[a].failure for a in failed}
+        total.failure = kinds.pop() if len(kinds) == 1 else "load"
+        total.error = "accounts that failed: " + "; ".join(f"{a.name} ({results[a].error})" for a in failed)
+    return total
 
 
 def load_account(options: Options, account: Account) -> LoadResult:

@@ -6,15 +6,20 @@ account's simulated world."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 
+import pandas as pd
+import psycopg2
 import pytest
 
-from pipelines import accounts
+from pipelines import accounts, warehouse
 from pipelines.cvdw_source.endpoints import ENDPOINTS
-from pipelines.ops import lock, logs, transform
+from pipelines.ops import history, lock, logs, transform
 from simulator.accounts import Accounts
 
-from .conftest import LIMIT, WINDOW, Database, run_script
+from .conftest import LIMIT, PROJECT_DIR, WINDOW, Database, run_script
 
 
 def dataset_versions(db: Database, dataset: str, table: str) -> list[tuple]:
@@ -92,20 +97,52 @@ def test_every_account_loads_into_its_own_dataset_in_parallel_within_its_own_lim
                   if not served[spec.name].world.rows(e.path))
     stale = transform.freshness().stale
     assert all(entry.startswith(empty) for entry in stale), stale
+    assert_dados_freshness_is_each_accounts_own(database, served)
+
+
+def assert_dados_freshness_is_each_accounts_own(db: Database, served: Accounts) -> None:
+    """The Dados page's freshness column: each account's tables with their own newest load."""
+    from dashboard import data
+    from dashboard.views.dados import with_freshness
+
+    checked = data.source_freshness()
+    assert set(checked["conta"]) == {spec.name for spec in served.specs}
+    tables = with_freshness(data.raw_tables(data.raw_schemas([spec.name for spec in served.specs])), checked)
+    monitored = tables[tables["status"].notna()]
+    assert len(monitored) == len(checked)  # every check found its account's table
+    for row in monitored.itertuples():
+        [(newest,)] = db.query(f'select max(_dlt_load_id) from raw_{row.conta}."{row.tabela}"')
+        if newest is None:  # no row to date (dbt: stale), said as such
+            assert row.status == "empty" and pd.isna(row.ultima_carga), (row.conta, row.tabela)
+        else:
+            loaded = datetime.fromtimestamp(float(newest), UTC)
+            assert abs(row.ultima_carga - loaded) < timedelta(milliseconds=1), (row.conta, row.tabela)
+            assert row.status == "pass", (row.conta, row.tabela)
+    newest_by_account = monitored.groupby("conta")["ultima_carga"].max()
+    assert newest_by_account.nunique() == len(served.specs)  # so a mix-up would show
 
 
 def test_wrong_credentials_on_one_account_leave_the_others_loaded(
         database: Database, served: Accounts, monkeypatch: pytest.MonkeyPatch):
+    """Through ``cvdw-ops``, as a scheduler runs it: the run's record has each account's rows."""
     monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__BETA__TOKEN", "not-betas-token")
-    result = run_script()
-    assert result.code == 2, result.err[-3000:]
+    completed = subprocess.run([sys.executable, "-m", "pipelines.ops", "run", "--stages", "load"],
+                               cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
+    out, err = completed.stdout, completed.stderr
+    assert completed.returncode == 2, err[-3000:]  # a configuration error, beta's
     for name in ("alfa", "gama"):
         assert_dataset_equals_world(database, f"raw_{name}", served[name].world)
-        assert f"account {name}: loaded" in result.err  # the accounts' summary: a failure, on stderr
-    assert "account beta: FAILED (exit 2" in result.err
-    beta_lines = [line for line in result.err.splitlines() if "[beta] error:" in line]
+        assert f"account {name}: loaded" in err  # the accounts' summary: a failure, on stderr
+    assert "account beta: FAILED (exit 2" in err
+    beta_lines = [line for line in err.splitlines() if "[beta] error:" in line]
     assert beta_lines and "credentials" in beta_lines[0].lower()
-    assert "not-betas-token" not in result.out + result.err
+    assert "not-betas-token" not in out + err
+    with psycopg2.connect(warehouse.connection_url()) as conn:
+        [run] = history.last_runs(conn, 1)
+    assert run["error"].startswith("accounts that failed: beta (") and "credentials" in run["error"]
+    assert run["rows_loaded"] == {f"{name}.{e.table}": len(served[name].world.rows(e.path))
+                                  for name in ("alfa", "gama") for e in ENDPOINTS}
+    assert run["requests"] >= sum(len(served[name].requests) for name in ("alfa", "gama"))
 
 
 def test_one_account_loads_once_at_a_time(database: Database, served: Accounts):

@@ -6,7 +6,8 @@ from dashboard import data, ui
 from dashboard import formatting as fmt
 from dashboard.data import DataUnavailable, Filters
 
-FRESHNESS = {"pass": "Em dia", "warn": "Atenção", "error": "Atrasada", "runtime error": "Erro na verificação"}
+FRESHNESS = {"pass": "Em dia", "warn": "Atenção", "error": "Atrasada", "runtime error": "Erro na verificação",
+             "empty": "Sem linhas ainda"}
 BUILD = {"success": "Modelos construídos", "pass": "Testes aprovados", "warn": "Com alerta",
          "error": "Com erro", "fail": "Reprovados"}
 RUN_STATUS = {"success": "Sucesso", "failed": "Falhou", "running": "Em andamento"}
@@ -56,14 +57,22 @@ def artifacts() -> tuple:
     """The warehouse, dbt's folder and when its result files last changed: the key of the page's
     cache, so that the results of a new dbt run show at once."""
     folder = data.dbt_target_dir()
-    return data.target(), str(folder), *(data.modified(folder / name) for name in ("run_results.json",
-                                                                                   "sources.json"))
+    names = ("run_results.json", "sources.json", data.FRESHNESS_BY_CONTA)
+    return data.target(), str(folder), *(data.modified(folder / name) for name in names)
 
 
 def accounts(f: Filters) -> tuple[tuple[str, ...], bool]:
     """The accounts the page is about (those chosen, else every one this user's role may read)
     and whether they are several: with ``artifacts()``, the key of the page's cache."""
     return f.contas or tuple(data.conta_options()), f.many_contas
+
+
+def with_freshness(tables: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFrame:
+    """Each raw table with its own account's freshness check; one account's checks (a single
+    account, or ``dbt source freshness`` run by hand) go with the tables of any name."""
+    if freshness["conta"].nunique(dropna=False) > 1:
+        return tables.merge(freshness, on=["conta", "tabela"], how="left")
+    return tables.merge(freshness.drop(columns="conta"), on="tabela", how="left")
 
 
 @ui.page_cache
@@ -80,7 +89,7 @@ def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False) -> 
             "freshness_checked": None if freshness is None else freshness.attrs.get("checked_at"),
             "history": None if history is None else len(history)}
     if freshness is not None and not freshness.empty:
-        tables = tables.merge(freshness, on="tabela", how="left")
+        tables = with_freshness(tables, freshness)
         tables["ultima_carga"] = tables["ultima_carga"].map(moment_or_dash)
         tables["status"] = tables["status"].map(lambda s: FRESHNESS.get(s, "Não monitorada"))
     columns = (ACCOUNT_COLUMN if many else {}) | TABLE_COLUMNS

@@ -2,13 +2,15 @@
 
 dbt runs through its programmatic entry point (``dbtRunner``): the results come back as objects,
 so test counts and stale sources are read from them rather than from printed text. Artifacts
-(``run_results.json``, ``sources.json``) go where the dashboard's Dados page reads them:
-``DBT_TARGET_PATH`` when set, else ``dbt_project/target``. Runs on one warehouse never overlap
+(``run_results.json``, ``sources.json``, and ``freshness_by_conta.json`` with every account's
+``sources.json``) go where the dashboard's Dados page reads them: ``DBT_TARGET_PATH`` when set,
+else ``dbt_project/target``. Runs on one warehouse never overlap
 (the run lock); give each warehouse served from one checkout its own ``DBT_TARGET_PATH``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -19,6 +21,9 @@ from pipelines import accounts
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT_DIR = PROJECT_DIR / "dbt_project"
 TEST_TYPES = {"test", "unit_test"}
+# Every account's ``sources.json``, by account: each account's freshness is one dbt invocation,
+# and each invocation writes its ``sources.json`` over the one before.
+FRESHNESS_BY_CONTA = "freshness_by_conta.json"
 
 
 @dataclass
@@ -70,13 +75,20 @@ def freshness(json_logs: bool = False) -> DbtOutcome:
     """``dbt source freshness`` of each account's raw tables: unsuccessful when one is past its
     ``error_after``. (Each account is one invocation: the source reads one schema.)"""
     configured = accounts.configured()
-    outcome, failure = DbtOutcome(success=True), None
+    outcome, failure, checked = DbtOutcome(success=True), None, {}
+    target = Path(target_path())
     for account in configured:
+        (target / "sources.json").unlink(missing_ok=True)  # never read the account before's
         result = _invoke(["source", "freshness", *accounts.dbt_vars([account])], json_logs)
         if not result.success:
             outcome.success = False
             failure = failure or _one_line(str(result.exception))
         _stale(result, outcome, f"{account.name}: " if len(configured) > 1 else "")
+        try:
+            checked[account.name] = json.loads((target / "sources.json").read_text())
+        except (OSError, ValueError):  # dbt failed before writing it: that account has no line
+            pass
+    (target / FRESHNESS_BY_CONTA).write_text(json.dumps(checked))
     if outcome.stale:
         outcome.error = f"stale sources: {', '.join(outcome.stale)}"
     elif not outcome.success:
