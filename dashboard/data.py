@@ -882,8 +882,9 @@ def run_history(limit: int = 10) -> pd.DataFrame | None:
     try:
         return query("""
             select run_id, started_at, finished_at, status, exit_code, failed_stage, rows_loaded,
-                   requests, tests_passed, tests_warned, tests_failed, error
-            from ops.runs order by started_at desc limit %(limit)s""", {"limit": limit})
+                   requests, tests_passed, tests_warned, tests_failed, error,
+                   to_jsonb(r) -> 'accounts' as accounts  -- null also before the column existed
+            from ops.runs as r order by started_at desc limit %(limit)s""", {"limit": limit})
     except (DataUnavailable, psycopg2.Error):  # missing, not granted or another shape: the page says so
         return None
 

@@ -86,6 +86,7 @@ class LoadResult:
     rows: dict[str, int] = field(default_factory=dict)  # rows loaded this run, by raw table
     requests: int = 0
     rate_limit_wait_seconds: float = 0.0
+    accounts: dict[str, str | None] = field(default_factory=dict)  # many: each one's error, or None
 
 
 @dataclass
@@ -410,7 +411,8 @@ def load_each(argv: list[str], chosen: list[Account]) -> LoadResult:
     rows = {f"{a.name}.{table}": n for a, r in results.items() for table, n in r.rows.items()}
     total = LoadResult(max(codes.values()), rows=rows,
                        requests=sum(r.requests for r in results.values()),
-                       rate_limit_wait_seconds=sum(r.rate_limit_wait_seconds for r in results.values()))
+                       rate_limit_wait_seconds=sum(r.rate_limit_wait_seconds for r in results.values()),
+                       accounts={a.name: r.error if r.exit_code else None for a, r in results.items()})
     if failed:  # the failures' kind when they all share it (the alert says what to mend)
         kinds = {results[a].failure for a in failed}
         total.failure = kinds.pop() if len(kinds) == 1 else "load"

@@ -124,9 +124,11 @@ def assert_dados_freshness_is_each_accounts_own(db: Database, served: Accounts) 
 
 def test_wrong_credentials_on_one_account_leave_the_others_loaded(
         database: Database, served: Accounts, monkeypatch: pytest.MonkeyPatch):
-    """Through ``cvdw-ops``, as a scheduler runs it: the run's record has each account's rows."""
+    """Through ``cvdw-ops``, as a scheduler runs it: the accounts that loaded are still built, and
+    the run's record has each account's rows and beta's reason."""
     monkeypatch.setenv("SOURCES__CVDW__ACCOUNTS__BETA__TOKEN", "not-betas-token")
-    completed = subprocess.run([sys.executable, "-m", "pipelines.ops", "run", "--stages", "load"],
+    completed = subprocess.run([sys.executable, "-m", "pipelines.ops", "run", "--stages", "load,build",
+                                "--dbt-args", "--select stg_cvdw__reservas --indirect-selection cautious"],
                                cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300)
     out, err = completed.stdout, completed.stderr
     assert completed.returncode == 2, err[-3000:]  # a configuration error, beta's
@@ -143,6 +145,28 @@ def test_wrong_credentials_on_one_account_leave_the_others_loaded(
     assert run["rows_loaded"] == {f"{name}.{e.table}": len(served[name].world.rows(e.path))
                                   for name in ("alfa", "gama") for e in ENDPOINTS}
     assert run["requests"] >= sum(len(served[name].requests) for name in ("alfa", "gama"))
+    assert run["accounts"] == {"alfa": None, "beta": run["accounts"]["beta"], "gama": None}
+    assert "credentials" in run["accounts"]["beta"]
+    staged = dict(database.query("select conta, count(*) from staging.stg_cvdw__reservas group by conta"))
+    assert staged == {name: database.count("reservas", schema=f"raw_{name}") for name in ("alfa", "gama")}
+    assert run["tests_passed"] is not None  # the build ran, for the accounts that loaded
+    assert_dados_runs_show_each_account_its_own(run)
+
+
+def assert_dados_runs_show_each_account_its_own(run: dict) -> None:
+    """The Dados page's run list for a user of alfa (whose load succeeded) and of beta."""
+    from dashboard import data
+    from dashboard.views.dados import as_seen_by
+
+    [alfa] = as_seen_by(data.run_history(), ("alfa",)).to_dict("records")
+    assert alfa["status"] == "success" and pd.isna(alfa["failed_stage"]) and pd.isna(alfa["error"])
+    assert alfa["rows_loaded"] == {k: n for k, n in run["rows_loaded"].items() if k.startswith("alfa.")}
+    assert pd.isna(alfa["requests"])  # a count of every account's requests together
+    [beta] = as_seen_by(data.run_history(), ("beta",)).to_dict("records")
+    assert (beta["status"], beta["failed_stage"], beta["rows_loaded"]) == ("failed", "config", {})
+    assert beta["error"] == f"beta: {run['accounts']['beta']}"
+    [both] = as_seen_by(data.run_history(), ("alfa", "beta", "gama")).to_dict("records")
+    assert (both["rows_loaded"], both["requests"]) == (run["rows_loaded"], run["requests"])
 
 
 def test_one_account_loads_once_at_a_time(database: Database, served: Accounts):

@@ -75,6 +75,27 @@ def with_freshness(tables: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFram
     return tables.merge(freshness.drop(columns="conta"), on="tabela", how="left")
 
 
+def as_seen_by(history: pd.DataFrame, contas: tuple[str, ...]) -> pd.DataFrame:
+    """The runs as seen for these accounts: a run of many accounts (``accounts``, each one's load
+    error or None) shows only their rows loaded and load errors, and no requests count, which is
+    of all its accounts together; a load that failed only for other
+    accounts is a success here."""
+    history = history.copy()
+    for i, run in history.iterrows():
+        if not isinstance(run["accounts"], dict):
+            continue
+        history.at[i, "rows_loaded"] = {k: n for k, n in (run["rows_loaded"] or {}).items()
+                                        if k.split(".", 1)[0] in contas}
+        if set(run["accounts"]) - set(contas):  # the requests are of every account together
+            history.at[i, "requests"] = None
+        if run["failed_stage"] in ("config", "load"):
+            errors = [f"{c}: {e}" for c, e in run["accounts"].items() if c in contas and e]
+            history.at[i, "error"] = "; ".join(errors) or None
+            if not errors:
+                history.at[i, "status"], history.at[i, "failed_stage"] = "success", None
+    return history
+
+
 @ui.page_cache
 def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False) -> dict:
     """The page's figures and tables (``key`` is ``artifacts()``) for these accounts (``accounts()``):
@@ -96,6 +117,7 @@ def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False) -> 
     page["tables"] = ui.table_view(tables, {k: v for k, v in columns.items() if k in tables},
                                    integers=("linhas",))
     if history is not None and not history.empty:
+        history = as_seen_by(history, contas)
         history["status"] = history["status"].map(lambda s: RUN_STATUS.get(s, s))
         for column in ("started_at", "finished_at"):
             history[column] = history[column].map(moment_or_dash)

@@ -1,4 +1,4 @@
-"""Run history in the warehouse: one row per run in ``ops.runs`` (contract: notes/ops_runs.md).
+"""Run history in the warehouse: one row per run in ``ops.runs``.
 
 The dashboard's Dados page and ``cvdw-ops status`` read it. Rows are written on the lock's own
 connection, by the run holding the lock, so a row still 'running' while nobody holds the lock
@@ -32,6 +32,10 @@ create table if not exists ops.runs (
     error                   text
 );
 comment on table ops.runs is 'One row per cvdw-ops run: load, dbt build, source freshness.';
+-- Added with many accounts (issue 13): a table made before gains it here.
+alter table ops.runs add column if not exists accounts jsonb;
+comment on column ops.runs.accounts is
+    'With many accounts, each account''s load: null when it loaded, else its error.';
 """
 
 DIED = "the run ended without recording its result (killed, or its machine stopped)"
@@ -52,6 +56,7 @@ class RunRecord:
     tests_warned: int | None = None
     tests_failed: int | None = None
     error: str | None = None
+    accounts: dict[str, str | None] | None = None
 
 
 def ensure_table(conn: Connection) -> None:
@@ -80,11 +85,12 @@ def finish(conn: Connection, record: RunRecord) -> None:
             """update ops.runs set finished_at = %s, status = %s, exit_code = %s,
                    failed_stage = %s, rows_loaded = %s, requests = %s,
                    rate_limit_wait_seconds = %s, tests_passed = %s, tests_warned = %s,
-                   tests_failed = %s, error = %s
+                   tests_failed = %s, error = %s, accounts = %s
                where run_id = %s""",
             (clock.now(), record.status, record.exit_code, record.failed_stage,
              json.dumps(record.rows_loaded), record.requests, record.rate_limit_wait_seconds,
-             record.tests_passed, record.tests_warned, record.tests_failed, record.error, record.run_id),
+             record.tests_passed, record.tests_warned, record.tests_failed, record.error,
+             None if record.accounts is None else json.dumps(record.accounts), record.run_id),
         )
 
 

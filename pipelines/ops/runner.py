@@ -64,6 +64,11 @@ class StageFailed(Exception):
         self.code, self.stage, self.error = code, stage, error
 
 
+class SomeAccountsFailed(StageFailed):
+    """The load failed for some accounts only: the run goes on (the others' marts are rebuilt)
+    and fails with this at its end."""
+
+
 def run(options: RunOptions) -> int:
     """Run the chain once under the warehouse's lock; returns the exit code."""
     started = time.monotonic()
@@ -119,10 +124,17 @@ def _close_history(conn, record: RunRecord) -> None:
 
 def _stages(options: RunOptions, record: RunRecord) -> None:
     stage = options.stages[0] if options.stages else "load"
+    partial: SomeAccountsFailed | None = None
     try:
         for stage in options.stages:
             _active["stage"] = stage
-            {"load": _load, "build": _build, "freshness": _freshness}[stage](options, record)
+            try:
+                {"load": _load, "build": _build, "freshness": _freshness}[stage](options, record)
+            except SomeAccountsFailed as failure:
+                logger.warning("%s; going on with the accounts that loaded", failure.error)
+                partial = failure
+        if partial:
+            raise partial
         record.status, record.exit_code = "success", Exit.OK
     except StageFailed as failure:
         _fail(record, failure)
@@ -163,16 +175,19 @@ def _load(options: RunOptions, record: RunRecord) -> None:
     record.rows_loaded = result.rows
     record.requests = result.requests
     record.rate_limit_wait_seconds = round(result.rate_limit_wait_seconds, 1)
+    record.accounts = result.accounts or None
     if result.exit_code == cvdw.EXIT_OK:
         return
+    failed = SomeAccountsFailed if None in result.accounts.values() else StageFailed
     if result.failure == "config":
-        raise StageFailed(Exit.CONFIG, "config", result.error)
+        raise failed(Exit.CONFIG, "config", result.error)
     code = Exit.API_UNAVAILABLE if result.failure == "unavailable" else Exit.LOAD_FAILED
-    raise StageFailed(code, "load", result.error)
+    raise failed(code, "load", result.error)
 
 
 def _build(options: RunOptions, record: RunRecord) -> None:
-    if "load" not in options.stages:  # staging reads raw columns by name: they must exist
+    # Staging reads raw columns by name: they must exist, also for an account whose load failed.
+    if "load" not in options.stages or any((record.accounts or {}).values()):
         _declare(options)
     logger.info("dbt build %s", options.dbt_args)
     outcome = transform.build(options.dbt_args, options.json_logs)
