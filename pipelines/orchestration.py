@@ -87,7 +87,12 @@ def transform_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=Translator(),
                 name="cvdw_dbt")
     def transform(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        """``dbt build`` of every configured account's raw data (staging unions them)."""
+        """``dbt build`` of every configured account's raw data (staging unions them). Raw
+        tables an account lacks (its loads all failed so far: a wrong token) are declared first,
+        empty, so that it holds back no other account's marts."""
+        declared = cvdw.load(["--declare-only"])
+        if declared.exit_code:
+            raise dg.Failure(description=f"declaring the raw tables: {declared.error}")
         every = accounts.dbt_vars(accounts.configured())
         yield from dbt.cli(["build", *every], context=context).stream()
 
