@@ -11,6 +11,7 @@ else ``dbt_project/target``. Runs on one warehouse never overlap
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from pipelines import accounts
 
+logger = logging.getLogger("cvdw.ops")
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT_DIR = PROJECT_DIR / "dbt_project"
 TEST_TYPES = {"test", "unit_test"}
@@ -34,6 +36,7 @@ class DbtOutcome:
     failed: int = 0
     error: str | None = None  # the first failure, on one line
     stale: list[str] = field(default_factory=list)  # sources past error_after (freshness)
+    empty: list[str] = field(default_factory=list)  # sources without a row yet: no age, not stale
 
 
 def target_path() -> str:
@@ -80,15 +83,17 @@ def freshness(json_logs: bool = False) -> DbtOutcome:
     for account in configured:
         (target / "sources.json").unlink(missing_ok=True)  # never read the account before's
         result = _invoke(["source", "freshness", *accounts.dbt_vars([account])], json_logs)
-        if not result.success:
+        empty = _stale(result, outcome, f"{account.name}: " if len(configured) > 1 else "")
+        if not result.success and not empty:  # dbt also fails on empty tables alone
             outcome.success = False
             failure = failure or _one_line(str(result.exception))
-        _stale(result, outcome, f"{account.name}: " if len(configured) > 1 else "")
         try:
             checked[account.name] = json.loads((target / "sources.json").read_text())
         except (OSError, ValueError):  # dbt failed before writing it: that account has no line
             pass
     (target / FRESHNESS_BY_CONTA).write_text(json.dumps(checked))
+    if outcome.empty:  # a path this account does not use, or has had nothing in yet
+        logger.info("sources without rows yet (not stale): %s", ", ".join(outcome.empty))
     if outcome.stale:
         outcome.error = f"stale sources: {', '.join(outcome.stale)}"
     elif not outcome.success:
@@ -96,11 +101,20 @@ def freshness(json_logs: bool = False) -> DbtOutcome:
     return outcome
 
 
-def _stale(result, outcome: DbtOutcome, prefix: str) -> None:
+def _stale(result, outcome: DbtOutcome, prefix: str) -> bool:
+    """Add the sources past ``error_after`` to ``outcome.stale``, and those without a row to
+    ``outcome.empty``; whether every error was an empty table."""
+    only_empty, empties = True, 0
     for source_result in getattr(result.result, "results", None) or []:
         status = str(source_result.status)
         if status in ("error", "runtime error"):
             node = source_result.node
+            name = f"{prefix}{node.source_name}.{node.name}"
+            if getattr(source_result, "max_loaded_at", None) and source_result.max_loaded_at.year == 1:
+                outcome.empty.append(name)  # dbt's moment for a table with no row: no age to judge
+                empties += 1
+                continue
+            only_empty = False
             age = getattr(source_result, "age", None)
             message = getattr(source_result, "message", None) or ""
             if age is not None:
@@ -109,7 +123,8 @@ def _stale(result, outcome: DbtOutcome, prefix: str) -> None:
                 detail = "not loaded yet"
             else:
                 detail = _one_line(message) or "no load found"
-            outcome.stale.append(f"{prefix}{node.source_name}.{node.name} ({detail})")
+            outcome.stale.append(f"{name} ({detail})")
+    return only_empty and empties > 0
 
 
 def _one_line(text: str | None) -> str:
