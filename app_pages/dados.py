@@ -14,8 +14,8 @@ ui.page_header("Dados", note=f"de onde vêm os números e quando foram atualizad
 # Reads no mart but marts.anomalias, whose section says when it is missing: the page works without marts.
 now = data.now()
 with ui.guarded():
-    contas, many = view.accounts(f)
-page = ui.page_model(view.dados_page, view.artifacts(), contas, many)
+    contas, many, runs_of = view.accounts(f)
+page = ui.page_model(view.dados_page, view.artifacts(), contas, many, runs_of)
 last_load, build = page["last_load"], page["build"]
 
 c = st.columns(3)

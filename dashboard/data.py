@@ -275,6 +275,24 @@ def conta_options() -> list[str]:
     return []
 
 
+def readable_contas() -> tuple[str, ...] | None:
+    """The accounts row-level security lets this user read in the marts; None when it restricts
+    the user to none (no policies yet, an empty mapping, the marts' owner or a superuser)."""
+    try:
+        if not query("select to_regprocedure('marts.contas_visiveis(name)') is not null as ok")["ok"].iloc[0]:
+            return None
+        contas = query("""
+            select case when r.rolsuper or r.rolbypassrls or exists (
+                            select from pg_tables as t
+                            where t.schemaname = 'marts' and pg_has_role(r.oid, t.tableowner, 'MEMBER'))
+                        then null
+                        else marts.contas_visiveis(current_user) end as contas
+            from pg_roles as r where r.rolname = current_user""")["contas"].iloc[0]
+    except (DataUnavailable, psycopg2.Error):
+        return None
+    return None if contas is None else tuple(contas)
+
+
 def development_options(f: Filters) -> pd.DataFrame:
     """(conta, idempreendimento, empreendimento) of the chosen accounts' developments, by name."""
     if not mart_ready("empreendimentos"):

@@ -416,7 +416,11 @@ def load_each(argv: list[str], chosen: list[Account]) -> LoadResult:
     if failed:  # the failures' kind when they all share it (the alert says what to mend)
         kinds = {results[a].failure for a in failed}
         total.failure = kinds.pop() if len(kinds) == 1 else "load"
-        total.error = "accounts that failed: " + "; ".join(f"{a.name} ({results[a].error})" for a in failed)
+        by_error: dict[str | None, list[str]] = {}  # one shared cause said once
+        for a in failed:
+            by_error.setdefault(results[a].error, []).append(a.name)
+        total.error = "accounts that failed: " + "; ".join(f"{', '.join(names)} ({error})"
+                                                          for error, names in by_error.items())
     return total
 
 

@@ -187,6 +187,19 @@ def test_each_role_reads_exactly_its_accounts_rows_in_every_mart(secured: Secure
     assert secured.as_role(beta_gama, "select marts.contas_visiveis(current_user)") == [(["beta", "gama"],)]
 
 
+def test_a_role_is_restricted_to_its_accounts_and_the_owner_to_none(secured: Secured,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """What the Dados page narrows each run of every account (``ops.runs``) to: a role's accounts
+    (``as_seen_by``, tests/test_accounts.py); the owner, whom no policy restricts, sees whole runs."""
+    from dashboard import data
+
+    assert data.readable_contas() is None
+    for contas in (("alfa",), ("beta", "gama")):
+        with monkeypatch.context() as mp:
+            as_role(mp, secured.role(contas))
+            assert data.readable_contas() == contas
+
+
 def test_the_roles_own_no_mart_and_cannot_bypass_the_policies(secured: Secured):
     roles = [*secured.roles, secured.outsider, secured.group]
     rows = secured.owner("""

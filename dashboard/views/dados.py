@@ -61,10 +61,13 @@ def artifacts() -> tuple:
     return data.target(), str(folder), *(data.modified(folder / name) for name in names)
 
 
-def accounts(f: Filters) -> tuple[tuple[str, ...], bool]:
-    """The accounts the page is about (those chosen, else every one this user's role may read)
-    and whether they are several: with ``artifacts()``, the key of the page's cache."""
-    return f.contas or tuple(data.conta_options()), f.many_contas
+def accounts(f: Filters) -> tuple[tuple[str, ...], bool, tuple[str, ...] | None]:
+    """The accounts the page is about (those chosen, else every one this user's role may read),
+    whether they are several, and the accounts whose part of each run it shows (those chosen, else
+    those row-level security restricts the user to; None: whole runs): with ``artifacts()``, the
+    key of the page's cache."""
+    runs_of = f.contas or data.readable_contas()
+    return f.contas or tuple(data.conta_options()), f.many_contas, runs_of
 
 
 def with_freshness(tables: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +100,8 @@ def as_seen_by(history: pd.DataFrame, contas: tuple[str, ...]) -> pd.DataFrame:
 
 
 @ui.page_cache
-def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False) -> dict:
+def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False,
+               runs_of: tuple[str, ...] | None = None) -> dict:
     """The page's figures and tables (``key`` is ``artifacts()``) for these accounts (``accounts()``):
     their raw schemas, loads and anomalies only."""
     schemas = data.raw_schemas(contas)
@@ -117,7 +121,7 @@ def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False) -> 
     page["tables"] = ui.table_view(tables, {k: v for k, v in columns.items() if k in tables},
                                    integers=("linhas",))
     if history is not None and not history.empty:
-        history = as_seen_by(history, contas)
+        history = history if runs_of is None else as_seen_by(history, runs_of)
         history["status"] = history["status"].map(lambda s: RUN_STATUS.get(s, s))
         for column in ("started_at", "finished_at"):
             history[column] = history[column].map(moment_or_dash)
