@@ -962,9 +962,9 @@ FRESHNESS_BY_CONTA = "freshness_by_conta.json"  # what ``cvdw-ops`` writes: ever
 
 def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
     """``dbt source freshness`` results: newest load per raw table and status (``empty``: no row to
-    date, which dbt calls an error), with its ``conta``
-    when ``cvdw-ops`` checked each account (``freshness_by_conta.json``). A ``sources.json``
-    newer than that file (``dbt source freshness`` run by hand) is one account's, ``conta`` None."""
+    date, which dbt calls an error), with its ``conta`` when ``cvdw-ops`` checked each account
+    (``freshness_by_conta.json``). A ``sources.json`` newer than that file (``dbt source
+    freshness`` run by hand) is one account's: ``conta`` None."""
     folder = folder or dbt_target_dir()
     by_conta, single = folder / FRESHNESS_BY_CONTA, folder / "sources.json"
     if (modified(by_conta) or 0) >= (modified(single) or 0):

@@ -80,9 +80,8 @@ def with_freshness(tables: pd.DataFrame, freshness: pd.DataFrame) -> pd.DataFram
 
 def as_seen_by(history: pd.DataFrame, contas: tuple[str, ...]) -> pd.DataFrame:
     """The runs as seen for these accounts: a run of many accounts (``accounts``, each one's load
-    error or None) shows only their rows loaded and load errors, and no requests count, which is
-    of all its accounts together; a load that failed only for other
-    accounts is a success here."""
+    error or None) shows only their rows loaded and load errors, and no requests count (it is of
+    all its accounts together); a load that failed only for other accounts is a success here."""
     history = history.copy()
     for i, run in history.iterrows():
         if not isinstance(run["accounts"], dict):
@@ -103,7 +102,7 @@ def as_seen_by(history: pd.DataFrame, contas: tuple[str, ...]) -> pd.DataFrame:
 def dados_page(key: tuple, contas: tuple[str, ...] = (), many: bool = False,
                runs_of: tuple[str, ...] | None = None) -> dict:
     """The page's figures and tables (``key`` is ``artifacts()``) for these accounts (``accounts()``):
-    their raw schemas, loads and anomalies only."""
+    their raw schemas, loads and anomalies only, and each run's part of ``runs_of``."""
     schemas = data.raw_schemas(contas)
     loads, tables = data.last_loads(schemas), data.raw_tables(schemas)
     completed = loads[loads["status"] == 0] if loads is not None else loads
