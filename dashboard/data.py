@@ -957,7 +957,9 @@ def last_dbt_result(folder: Path | None = None) -> DbtResult | None:
     return DbtResult(finished, results.get("args", {}).get("which", ""), counts, problems)
 
 
-FRESHNESS_BY_CONTA = "freshness_by_conta.json"  # what ``cvdw-ops`` writes: every account's checks
+# Every account's freshness checks, as pipelines/ops/transform.py writes them (named again here:
+# the dashboard imports nothing that loads dlt).
+FRESHNESS_BY_CONTA = "freshness_by_conta.json"
 
 
 def source_freshness(folder: Path | None = None) -> pd.DataFrame | None:
