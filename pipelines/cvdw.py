@@ -447,6 +447,9 @@ def load_account(options: Options, account: Account) -> LoadResult:
     except warehouse.WarehouseError as error:
         return _failed(EXIT_FAILED, "config", str(error))
     except lock.AlreadyRunning as error:
+        if options.declare_only:  # that load declares the tables itself: nothing to do here
+            logger.info("declaring skipped: a load of account %s is running", account.name)
+            return LoadResult(EXIT_OK)
         return _failed(EXIT_FAILED, "load", str(error))
     except CVDWError as error:
         failure = "unavailable" if isinstance(error, CVDWUnavailable) else "load"

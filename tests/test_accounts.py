@@ -177,10 +177,12 @@ def test_one_account_loads_once_at_a_time(database: Database, served: Accounts):
     try:
         with lock.RunLock(conn, "cvdw-elt:load:cvdw_alfa"):  # a load of alfa already running
             busy = cvdw.load(["--account", "alfa"])
+            declaring = cvdw.load(["--account", "alfa", "--declare-only"])  # the dbt job's first step
             other = cvdw.load(["--account", "gama", "--endpoints", "corretores"])
     finally:
         conn.close()
     assert busy.exit_code == 1 and "another load of account alfa is running" in busy.error
+    assert declaring.exit_code == 0  # the running load declares its tables: not a failure
     assert not served["alfa"].requests  # it asked nothing of CVDW
     assert other.exit_code == 0  # another account is not held back
     unknown = cvdw.load(["--account", "zeta"])
