@@ -2,10 +2,10 @@
 
 dbt runs through its programmatic entry point (``dbtRunner``): the results come back as objects,
 so test counts and stale sources are read from them rather than from printed text. Artifacts
-(``run_results.json``, ``sources.json``, and ``freshness_by_conta.json`` with every account's
-``sources.json``) go where the dashboard's Dados page reads them: ``DBT_TARGET_PATH`` when set,
-else ``dbt_project/target``. Runs on one warehouse never overlap
-(the run lock); give each warehouse served from one checkout its own ``DBT_TARGET_PATH``.
+(``run_results.json``, and ``freshness_by_conta.json`` with every account's ``sources.json``) go
+where the dashboard's Dados page reads them: ``DBT_TARGET_PATH`` when set, else
+``dbt_project/target``. Runs on one warehouse never overlap (the run lock); give each warehouse
+served from one checkout its own ``DBT_TARGET_PATH``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ logger = logging.getLogger("cvdw.ops")
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT_DIR = PROJECT_DIR / "dbt_project"
 TEST_TYPES = {"test", "unit_test"}
-# Every account's ``sources.json``, by account: each account's freshness is one dbt invocation,
-# and each invocation writes its ``sources.json`` over the one before.
+# Every account's ``sources.json`` (each in its own folder), by account, in one file for the page.
 FRESHNESS_BY_CONTA = "freshness_by_conta.json"
 
 
@@ -43,10 +42,10 @@ def target_path() -> str:
     return os.environ.get("DBT_TARGET_PATH") or str(DBT_DIR / "target")
 
 
-def _invoke(args: list[str], json_logs: bool):
+def _invoke(args: list[str], json_logs: bool, target: str | None = None):
     from dbt.cli.main import dbtRunner
 
-    target = target_path()
+    target = target or target_path()
     common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
               "--target-path", target, "--log-path", str(Path(target) / "logs"), "--no-use-colors"]
     if json_logs:
@@ -76,19 +75,22 @@ def build(extra_args: str = "", json_logs: bool = False) -> DbtOutcome:
 
 def freshness(json_logs: bool = False) -> DbtOutcome:
     """``dbt source freshness`` of each account's raw tables: unsuccessful when one is past its
-    ``error_after``. (Each account is one invocation: the source reads one schema.)"""
+    ``error_after``. Each account is one invocation (the source reads one schema), in a target
+    folder of its own (``freshness/<conta>``): its vars never change there, so dbt parses the
+    project again only when the project changes."""
     configured = accounts.configured()
     outcome, failure, checked = DbtOutcome(success=True), None, {}
     target = Path(target_path())
     for account in configured:
-        (target / "sources.json").unlink(missing_ok=True)  # never read the account before's
-        result = _invoke(["source", "freshness", *accounts.dbt_vars([account])], json_logs)
+        folder = target / "freshness" / account.name
+        (folder / "sources.json").unlink(missing_ok=True)  # never read the run before's
+        result = _invoke(["source", "freshness", *accounts.dbt_vars([account])], json_logs, str(folder))
         empty = _stale(result, outcome, f"{account.name}: " if len(configured) > 1 else "")
         if not result.success and not empty:  # dbt also fails on empty tables alone
             outcome.success = False
             failure = failure or _one_line(str(result.exception))
         try:
-            checked[account.name] = json.loads((target / "sources.json").read_text())
+            checked[account.name] = json.loads((folder / "sources.json").read_text())
         except (OSError, ValueError):  # dbt failed before writing it: that account has no line
             pass
     (target / FRESHNESS_BY_CONTA).write_text(json.dumps(checked))
